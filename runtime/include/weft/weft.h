@@ -1,0 +1,8 @@
+// weft: Go's concurrency model for C++20. Umbrella header.
+#pragma once
+
+#include "weft/chan.h"
+#include "weft/errors.h"
+#include "weft/go.h"
+#include "weft/runtime.h"
+#include "weft/select.h"

@@ -1,0 +1,262 @@
+// Channel send, receive and close (Go: runtime/chan.go), on park/ready.
+#include "chan_core.h"
+
+#include <limits>
+#include <new>
+
+#include "debug.h"
+#include "park.h"
+
+namespace weft::internal {
+
+namespace {
+// Go: maxAlloc for the buffer; we also cap so that cap * size cannot overflow.
+constexpr std::uint64_t kMaxBufferBytes = std::uint64_t{1} << 40;
+
+bool parkCommitUnlock(G&, void* lock) {
+  static_cast<SpinLock*>(lock)->unlock();
+  return true;
+}
+}  // namespace
+
+Waiter* WaitQueue::dequeue() {
+  for (;;) {
+    Waiter* w = first;
+    if (w == nullptr) return nullptr;
+    remove(w);
+    // A select waiter may already have been won through another of its cases; only the
+    // dequeuer that wins this CAS completes it (Go: sudog.isSelect + g.selectDone).
+    if (w->isSelect) {
+      std::uint32_t expected = 0;
+      if (!w->g->selectDone.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+        continue;
+      }
+    }
+    return w;
+  }
+}
+
+ChanCore::ChanCore(const ElemOps& ops, std::size_t capacity, unsigned char* buf,
+                   std::source_location s)
+    : ops_(ops), cap_(capacity), buf_(buf), site_(s) {}
+
+ChanCore* ChanCore::make(const ElemOps& ops, std::int64_t capacity, std::source_location site) {
+  if (capacity < 0 ||
+      static_cast<std::uint64_t>(capacity) > kMaxBufferBytes / std::max<std::size_t>(ops.size, 1)) {
+    panicWith("makechan: size out of range");
+  }
+  // One allocation for the header and the buffer, the buffer aligned for the element.
+  const std::size_t align = std::max(alignof(ChanCore), ops.align);
+  const std::size_t header = (sizeof(ChanCore) + ops.align - 1) / ops.align * ops.align;
+  const std::size_t bytes = header + static_cast<std::size_t>(capacity) * ops.size;
+  void* mem = ::operator new(bytes, std::align_val_t(align));
+  auto* buf = static_cast<unsigned char*>(mem) + header;
+  auto* c = ::new (mem) ChanCore(ops, static_cast<std::size_t>(capacity), buf, site);
+  schedulePoint(OpKind::kChanMake, c);
+  return c;
+}
+
+void ChanCore::release() noexcept {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // Last reference: no goroutine can be queued (a queued goroutine holds a reference through
+  // its Chan handle), so only buffered values remain.
+  for (std::size_t i = 0, n = count_.load(std::memory_order_relaxed); i < n; ++i) {
+    ops_.destroy(slot((recvx_ + i) % cap_));
+  }
+  const std::size_t align = std::max(alignof(ChanCore), ops_.align);
+  this->~ChanCore();
+  ::operator delete(static_cast<void*>(this), std::align_val_t(align));
+}
+
+void ChanCore::putInBuffer(void* elem) {
+  ops_.moveConstruct(slot(sendx_), elem);
+  if (++sendx_ == cap_) sendx_ = 0;
+  count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+void ChanCore::takeFromBuffer(void* elem) {
+  void* s = slot(recvx_);
+  if (elem != nullptr) ops_.moveConstruct(elem, s);
+  ops_.destroy(s);
+  if (++recvx_ == cap_) recvx_ = 0;
+  count_.store(count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+}
+
+// REQUIRES: lock_ held; w was dequeued from recvq_. Unlocks. (Go: send)
+void ChanCore::sendToWaiter(Waiter* w, void* elem) {
+  if (w->elem != nullptr) ops_.moveConstruct(w->elem, elem);
+  w->success = true;
+  G* g = w->g;
+  g->wakeWaiter = w;
+  lock_.unlock();
+  ready(*g, /*handoff=*/true);
+}
+
+// REQUIRES: lock_ held; w was dequeued from sendq_. Unlocks. (Go: recv)
+void ChanCore::recvFromWaiter(Waiter* w, void* elem) {
+  if (cap_ == 0) {
+    if (elem != nullptr) ops_.moveConstruct(elem, w->elem);
+  } else {
+    // The buffer is full: take its head, and the sender's value takes the freed slot, so the
+    // channel stays FIFO (Go: "copy data from sender to queue").
+    void* s = slot(recvx_);
+    if (elem != nullptr) ops_.moveConstruct(elem, s);
+    ops_.destroy(s);
+    ops_.moveConstruct(s, w->elem);
+    if (++recvx_ == cap_) recvx_ = 0;
+    sendx_ = recvx_;
+  }
+  w->success = true;
+  G* g = w->g;
+  g->wakeWaiter = w;
+  lock_.unlock();
+  ready(*g, /*handoff=*/true);
+}
+
+bool ChanCore::send(ChanCore* c, void* elem, bool block) {
+  schedulePoint(OpKind::kChanSend, c);
+  if (c == nullptr) {
+    if (!block) return false;
+    parkForever(requireG("send on a nil channel"), WaitReason::kChanSendNilChan);
+  }
+  // Fast path: a non-blocking send on a full, open channel fails without the lock. Reading
+  // closed_ and then count_ out of order is fine for the same reason as in Go's chansend: the
+  // channel was open and full at some single instant in between.
+  if (!block && !c->closed_.load(std::memory_order_relaxed) && c->fullLockFree()) return false;
+
+  c->lock_.lock();
+  if (c->closed_.load(std::memory_order_relaxed)) {
+    c->lock_.unlock();
+    panicWith("send on closed channel");
+  }
+  if (Waiter* w = c->recvq_.dequeue()) {
+    c->sendToWaiter(w, elem);
+    return true;
+  }
+  if (c->count_.load(std::memory_order_relaxed) < c->cap_) {
+    c->putInBuffer(elem);
+    c->lock_.unlock();
+    return true;
+  }
+  if (!block) {
+    c->lock_.unlock();
+    return false;
+  }
+  G& self = requireG("blocking channel send");
+  Waiter w;
+  w.g = &self;
+  w.elem = elem;
+  w.chan = c;
+  w.ownerLock = &c->lock_;
+  self.waiting = &w;
+  self.wakeWaiter = nullptr;
+  c->sendq_.pushBack(&w);
+  park(self, WaitReason::kChanSend, &parkCommitUnlock, &c->lock_);
+  self.waiting = nullptr;
+  if (!w.success) panicWith("send on closed channel");  // woken by close
+  return true;
+}
+
+RecvStatus ChanCore::recv(ChanCore* c, void* elem, bool block) {
+  schedulePoint(OpKind::kChanRecv, c);
+  if (c == nullptr) {
+    if (!block) return RecvStatus::kWouldBlock;
+    parkForever(requireG("receive from a nil channel"), WaitReason::kChanReceiveNilChan);
+  }
+  // Fast path: non-blocking receive on an empty buffered channel (Go's chanrecv: empty, then
+  // closed, then empty again, so that "open and empty" or "closed and empty" held at one instant).
+  if (!block && c->emptyLockFree()) {
+    if (!c->closed_.load(std::memory_order_acquire)) return RecvStatus::kWouldBlock;
+    if (c->emptyLockFree()) return RecvStatus::kClosed;
+  }
+
+  c->lock_.lock();
+  if (c->closed_.load(std::memory_order_relaxed) && c->count_.load(std::memory_order_relaxed) == 0) {
+    c->lock_.unlock();
+    return RecvStatus::kClosed;
+  }
+  if (Waiter* w = c->sendq_.dequeue()) {
+    c->recvFromWaiter(w, elem);
+    return RecvStatus::kReceived;
+  }
+  if (c->count_.load(std::memory_order_relaxed) > 0) {
+    c->takeFromBuffer(elem);
+    c->lock_.unlock();
+    return RecvStatus::kReceived;
+  }
+  if (!block) {
+    c->lock_.unlock();
+    return RecvStatus::kWouldBlock;
+  }
+  G& self = requireG("blocking channel receive");
+  Waiter w;
+  w.g = &self;
+  w.elem = elem;
+  w.chan = c;
+  w.ownerLock = &c->lock_;
+  self.waiting = &w;
+  self.wakeWaiter = nullptr;
+  c->recvq_.pushBack(&w);
+  try {
+    park(self, WaitReason::kChanReceive, &parkCommitUnlock, &c->lock_);
+  } catch (const GoexitUnwind&) {
+    // Forced unwinding after a value was already delivered: destroy it, nobody will.
+    if (w.success && elem != nullptr) c->ops_.destroy(elem);
+    throw;
+  }
+  self.waiting = nullptr;
+  return w.success ? RecvStatus::kReceived : RecvStatus::kClosed;
+}
+
+void ChanCore::close(ChanCore* c) {
+  schedulePoint(OpKind::kChanClose, c);
+  if (c == nullptr) panicWith("close of nil channel");
+  c->lock_.lock();
+  if (c->closed_.load(std::memory_order_relaxed)) {
+    c->lock_.unlock();
+    panicWith("close of closed channel");
+  }
+  c->closed_.store(true, std::memory_order_release);
+  // Collect every waiter, then unlock, then ready them (never ready with the lock held).
+  G* wake = nullptr;
+  auto collect = [&](WaitQueue& q) {
+    while (Waiter* w = q.dequeue()) {
+      w->success = false;
+      w->g->wakeWaiter = w;
+      w->g->schedLink = wake;
+      wake = w->g;
+    }
+  };
+  collect(c->recvq_);
+  collect(c->sendq_);
+  c->lock_.unlock();
+  // Ready in queue order (the list is reversed; reverse it back).
+  G* ordered = nullptr;
+  while (wake != nullptr) {
+    G* next = wake->schedLink;
+    wake->schedLink = ordered;
+    ordered = wake;
+    wake = next;
+  }
+  while (ordered != nullptr) {
+    G* next = ordered->schedLink;
+    ordered->schedLink = nullptr;
+    ready(*ordered);
+    ordered = next;
+  }
+}
+
+// ---- the type-erased entry points used by chan.h -------------------------------------------
+
+ChanCore* chanMake(const ElemOps& ops, std::int64_t capacity, std::source_location site) {
+  return ChanCore::make(ops, capacity, site);
+}
+void chanRetain(ChanCore* c) noexcept { c->retain(); }
+void chanRelease(ChanCore* c) noexcept { c->release(); }
+bool chanSend(ChanCore* c, void* elem, bool block) { return ChanCore::send(c, elem, block); }
+RecvStatus chanRecv(ChanCore* c, void* elem, bool block) { return ChanCore::recv(c, elem, block); }
+void chanClose(ChanCore* c) { ChanCore::close(c); }
+std::size_t chanLen(const ChanCore* c) noexcept { return c == nullptr ? 0 : c->len(); }
+std::size_t chanCap(const ChanCore* c) noexcept { return c == nullptr ? 0 : c->cap(); }
+
+}  // namespace weft::internal

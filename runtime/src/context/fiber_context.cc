@@ -1,0 +1,95 @@
+#include "context/fiber_context.h"
+
+#include <boost/context/detail/fcontext.hpp>
+
+#include "context/sanitizer_fiber.h"
+
+namespace weft::internal {
+
+namespace fc = boost::context::detail;
+
+// What a jump carries: the context being suspended (so the resumed side can record its
+// handle) and the one being resumed (so a fiber's first entry knows which context it is).
+struct FiberContext::Transfer {
+  FiberContext* from;
+  FiberContext* to;
+};
+
+FiberContext::~FiberContext() {
+  if (ownsTsanFiber_) sanitizer::destroyTsanFiber(tsanFiber_);
+}
+
+void FiberContext::initForThread() {
+  tsanFiber_ = sanitizer::currentTsanFiber();
+  ownsTsanFiber_ = false;
+}
+
+void FiberContext::prepare(void* stackLow, std::size_t size, Entry entry, void* arg) {
+  // fcontext wants the high end of the stack (it grows down on every supported ABI).
+  handle_ = fc::make_fcontext(static_cast<char*>(stackLow) + size, size,
+                              // Safety: RawTransfer and transfer_t have the same layout (asserted below), so the
+                              // calling convention of the two function types is identical.
+                              reinterpret_cast<void (*)(fc::transfer_t)>(
+                                  reinterpret_cast<void (*)()>(&trampoline)));
+  entry_ = entry;
+  arg_ = arg;
+  stackBottom_ = stackLow;
+  stackSize_ = size;
+  if (sanitizer::kTsan && !ownsTsanFiber_) {
+    tsanFiber_ = sanitizer::createTsanFiber();
+    ownsTsanFiber_ = true;
+  }
+}
+
+// Runs on the resumed side of every jump: record the suspended side's handle (only now known)
+// and finish the ASan switch, learning the bounds of the stack we came from.
+void FiberContext::afterResume(FiberContext* resumedFrom) {
+  const void* oldBottom = nullptr;
+  std::size_t oldSize = 0;
+  sanitizer::finishSwitch(asanFakeStack_, &oldBottom, &oldSize);
+  if (sanitizer::kAsan && resumedFrom != nullptr && resumedFrom->stackBottom_ == nullptr) {
+    resumedFrom->stackBottom_ = oldBottom;  // a thread's native stack, learned on first switch
+    resumedFrom->stackSize_ = oldSize;
+  }
+}
+
+static_assert(sizeof(FiberContext::RawTransfer) == sizeof(fc::transfer_t) &&
+              alignof(FiberContext::RawTransfer) == alignof(fc::transfer_t));
+
+// First entry into a prepared fiber. Never returns: the entry function leaves through
+// switchToFinal().
+void FiberContext::trampoline(RawTransfer t) {
+  auto* in = static_cast<Transfer*>(t.data);
+  in->from->handle_ = t.handle;
+  FiberContext* self = in->to;
+  self->afterResume(in->from);
+  Entry entry = self->entry_;
+  self->entry_ = nullptr;
+  entry(self->arg_);
+  __builtin_trap();  // unreachable: entries end with switchToFinal()
+}
+
+void FiberContext::switchTo(FiberContext& from, FiberContext& to) {
+  Transfer tr{&from, &to};
+  sanitizer::startSwitch(&from.asanFakeStack_, to.stackBottom_, to.stackSize_);
+  sanitizer::switchToTsanFiber(to.tsanFiber_);
+  void* target = to.handle_;
+  to.handle_ = nullptr;
+  fc::transfer_t back = fc::jump_fcontext(target, &tr);
+  // We are `from` again, resumed by whoever jumped here.
+  auto* in = static_cast<Transfer*>(back.data);
+  in->from->handle_ = back.fctx;
+  from.afterResume(in->from);
+}
+
+void FiberContext::switchToFinal(FiberContext& from, FiberContext& to) {
+  Transfer tr{&from, &to};
+  sanitizer::startSwitch(nullptr, to.stackBottom_, to.stackSize_);
+  sanitizer::switchToTsanFiber(to.tsanFiber_);
+  void* target = to.handle_;
+  to.handle_ = nullptr;
+  fc::jump_fcontext(target, &tr);
+  __builtin_unreachable();
+}
+
+}  // namespace weft::internal

@@ -1,0 +1,80 @@
+#include "park.h"
+
+#include <exception>
+
+#include "debug.h"
+#include "weft/errors.h"
+
+namespace weft::internal {
+
+std::atomic<int> gInterceptingSchedulers{0};
+
+namespace {
+// Runs on the goroutine right after every switch back into it.
+void afterSwitchIn(G& self) {
+  if (self.unwinding) [[unlikely]] {
+    // Shutdown wants this goroutine gone. Throwing while another exception is already in
+    // flight would terminate, so a goroutine that blocks inside a destructor during unwinding
+    // is left parked and abandoned instead (RuntimeCore::unwindLeaked).
+    if (std::uncaught_exceptions() == 0) {
+      cancelWaits(self);
+      throw GoexitUnwind{};
+    }
+  }
+}
+}  // namespace
+
+void cancelWaits(G& self) {
+  for (Waiter* w = self.waiting; w != nullptr; w = w->waitLink) {
+    if (w->ownerLock == nullptr) continue;
+    w->ownerLock->lock();
+    if (w->queue != nullptr) w->queue->remove(w);
+    w->ownerLock->unlock();
+  }
+  self.waiting = nullptr;
+}
+
+void park(G& self, WaitReason reason, ParkCommit commit, void* arg) {
+  self.waitReason = reason;
+  self.commit = commit;
+  self.commitArg = arg;
+  self.switchReason = SwitchReason::kPark;
+  FiberContext::switchTo(self.ctx, *self.returnTo);
+  self.waitReason = WaitReason::kNone;
+  afterSwitchIn(self);
+}
+
+void parkForever(G& self, WaitReason reason) {
+  park(self, reason, nullptr, nullptr);
+  // Only forced unwinding resumes a goroutine parked forever, and that throws above; a resume
+  // during an unwinding already in flight lands here.
+  for (;;) park(self, reason, nullptr, nullptr);
+}
+
+void yieldCurrent(G& self) {
+  self.switchReason = SwitchReason::kYield;
+  FiberContext::switchTo(self.ctx, *self.returnTo);
+  afterSwitchIn(self);
+}
+
+std::uint64_t runtimeRandomU64() {
+  if (G* g = currentG()) return g->sched->randomU64();
+  // splitmix64 over a thread-local counter: only reached outside any goroutine.
+  thread_local std::uint64_t state = reinterpret_cast<std::uintptr_t>(&state);
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+G& requireG(const char* what) {
+  G* g = currentG();
+  if (g == nullptr) [[unlikely]] {
+    usageError(std::string("weft: ") + what +
+               " called outside a goroutine; call it from the function given to "
+               "weft::Runtime::run or from a goroutine started with weft::go");
+  }
+  return *g;
+}
+
+}  // namespace weft::internal

@@ -1,0 +1,77 @@
+// park/ready: the only way anything in weft blocks and wakes (Go: gopark/goready).
+//
+// park(self, reason, commit, arg) marks the current goroutine kWaiting and switches to its
+// scheduler, which THEN runs commit(self, arg) on its own context, typically to unlock the
+// object the goroutine is queued on. Order is important here: the goroutine's context is saved
+// before the unlock, so a waker on another worker that takes the lock and readies it can never
+// resume a goroutine that is still running (the lost-wakeup / double-run hazard of unlocking
+// before switching). If commit returns false the park is cancelled and park() returns at once.
+//
+// ready(g) makes a parked goroutine runnable. Never call it with a channel or semaphore lock
+// held: collect the goroutines, unlock, then ready them.
+#pragma once
+
+#include <atomic>
+
+#include "g.h"
+#include "runtime_core.h"
+#include "scheduler.h"
+
+namespace weft::internal {
+
+void park(G& self, WaitReason reason, ParkCommit commit, void* arg);
+
+// park() with a callable commit (a lambda taking G&; returns bool or void).
+template <class F>
+void parkWith(G& self, WaitReason reason, F& commit) {
+  park(
+      self, reason,
+      [](G& g, void* f) -> bool {
+        if constexpr (std::is_void_v<decltype((*static_cast<F*>(f))(g))>) {
+          (*static_cast<F*>(f))(g);
+          return true;
+        } else {
+          return (*static_cast<F*>(f))(g);
+        }
+      },
+      &commit);
+}
+
+// parkForever() blocks the current goroutine with no way to wake it (nil channel operations,
+// empty select). Deadlock detection and leak reports see it with `reason`.
+[[noreturn]] void parkForever(G& self, WaitReason reason);
+
+inline void ready(G& g, bool handoff = false) {
+  if (g.rt->stopping()) [[unlikely]] {
+    g.rt->readyWhileStopping(g);
+    return;
+  }
+  g.sched->ready(g, handoff);
+}
+
+// cancelWaits() unlinks every waiter on self.waiting from its queue (forced unwinding).
+void cancelWaits(G& self);
+
+// yield() puts the current goroutine at the back of the run queue (Go: runtime.Gosched).
+void yieldCurrent(G& self);
+
+// Number of deterministic schedulers running anywhere in the process; production code reads
+// it once per visible operation (one relaxed load) to skip schedulePoint() entirely.
+extern std::atomic<int> gInterceptingSchedulers;
+
+// schedulePoint() announces a visible operation by the current goroutine (if any).
+inline void schedulePoint(OpKind kind, const void* object) {
+  if (gInterceptingSchedulers.load(std::memory_order_relaxed) == 0) [[likely]] return;
+  G* g = currentG();
+  if (g != nullptr && g->sched->interceptsOps()) g->sched->schedulePoint(*g, Op{kind, object});
+}
+
+// runtimeRandomU64(): the current goroutine's scheduler's randomness, or a thread-local
+// generator outside any goroutine.
+std::uint64_t runtimeRandomU64();
+
+// requireG() is the current goroutine, or a fatal usage error naming `what` when a blocking
+// operation is called outside any goroutine.
+G& requireG(const char* what);
+
+}  // namespace weft::internal

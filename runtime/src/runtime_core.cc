@@ -1,0 +1,362 @@
+#include "runtime_core.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "debug.h"
+#include "park.h"
+#include "scheduler.h"
+#include "scheduler_deterministic.h"
+#include "scheduler_worksteal.h"
+
+namespace weft::internal {
+
+namespace {
+thread_local G* tCurrentG = nullptr;
+
+// Reads a positive integer from the environment; a malformed value is a clear error, never a
+// silent fallback.
+std::optional<long long> envInt(const char* name, long long min, long long max) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  long long out = 0;
+  auto [end, ec] = std::from_chars(v, v + std::strlen(v), out);
+  if (ec != std::errc() || *end != '\0' || out < min || out > max) {
+    throw UsageError(fmt::format("weft: {}={:?} is invalid: expected an integer in [{}, {}]",
+                                 name, v, min, max));
+  }
+  return out;
+}
+
+std::string shortLocation(const std::source_location& loc) {
+  if (loc.line() == 0) return "<unknown>";
+  return fmt::format("{}:{}", loc.file_name(), loc.line());
+}
+}  // namespace
+
+G* currentG() noexcept { return tCurrentG; }
+G* currentGForSignal() noexcept { return tCurrentG; }
+void setCurrentG(G* g) noexcept { tCurrentG = g; }
+
+const char* toString(GState s) {
+  switch (s) {
+    case GState::kIdle: return "idle";
+    case GState::kRunnable: return "runnable";
+    case GState::kRunning: return "running";
+    case GState::kWaiting: return "waiting";
+    case GState::kDead: return "dead";
+  }
+  return "?";
+}
+
+std::string formatGoroutine(const GoroutineInfo& g) {
+  std::string out = fmt::format("goroutine {}", g.id);
+  if (!g.name.empty()) out += fmt::format(" \"{}\"", g.name);
+  out += fmt::format(" [{}]:\n", g.state);
+  if (g.spawnSite.line() != 0) {
+    out += fmt::format("\tcreated at {} in {}\n", shortLocation(g.spawnSite),
+                       g.spawnSite.function_name());
+  }
+  return out;
+}
+
+RuntimeCore::RuntimeCore(const Config& config) : config_(config), stacks_([&] {
+  auto fromEnv = envInt("WEFT_STACK_SIZE", 16 * 1024, 1ll << 30);
+  return fromEnv ? static_cast<std::size_t>(*fromEnv) : config.stackSize;
+}()) {
+  if (auto w = envInt("WEFT_WORKERS", 1, 1024)) config_.workers = static_cast<int>(*w);
+  if (config_.workers < 0) {
+    throw UsageError(fmt::format("weft: Config::workers = {} is invalid: expected 0 (one per "
+                                 "hardware thread) or a positive count",
+                                 config_.workers));
+  }
+  if (config_.workers == 0) {
+    config_.workers = std::max(1u, std::thread::hardware_concurrency());
+  }
+  if (config_.stackSize < 16 * 1024) {
+    throw UsageError(fmt::format("weft: Config::stackSize = {} is too small: expected at least "
+                                 "16384 bytes",
+                                 config_.stackSize));
+  }
+  installOverflowHandler();
+}
+
+RuntimeCore::~RuntimeCore() {
+  for (G* g : freeGs_) {
+    stacks_.release(g->stack);
+    delete g;
+  }
+}
+
+std::unique_ptr<Scheduler> RuntimeCore::makeScheduler() {
+  if (config_.strategy != nullptr) {
+    return std::make_unique<DeterministicScheduler>(*this, *config_.strategy);
+  }
+  return std::make_unique<WorkStealScheduler>(*this, config_.workers);
+}
+
+G* RuntimeCore::newG(Task body, std::string name, std::source_location spawnSite) {
+  G* g = nullptr;
+  {
+    std::lock_guard lock(allMu_);
+    if (!freeGs_.empty()) {
+      g = freeGs_.back();
+      freeGs_.pop_back();
+    }
+  }
+  if (g == nullptr) {
+    g = new G;
+    try {
+      g->stack = stacks_.acquire();
+    } catch (...) {
+      delete g;
+      throw;
+    }
+  }
+  g->id = nextId_.fetch_add(1, std::memory_order_relaxed);
+  g->name = std::move(name);
+  g->spawnSite = spawnSite;
+  g->rt = this;
+  g->sched = sched_;
+  g->body = std::move(body);
+  g->waitReason = WaitReason::kNone;
+  g->wakeWaiter = nullptr;
+  g->waiting = nullptr;
+  g->selectDone.store(0, std::memory_order_relaxed);
+  g->unwinding = false;
+  g->abandoned = false;
+  g->started = false;
+  g->schedLink = nullptr;
+  g->ctx.prepare(g->stack.low, g->stack.size, &RuntimeCore::goroutineEntry, g);
+  g->state.store(GState::kRunnable, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(allMu_);
+    g->allPrev = nullptr;
+    g->allNext = allFirst_;
+    if (allFirst_ != nullptr) allFirst_->allPrev = g;
+    allFirst_ = g;
+  }
+  liveCount_.fetch_add(1, std::memory_order_relaxed);
+  return g;
+}
+
+void RuntimeCore::releaseG(G& g) {
+  g.body.reset();
+  g.state.store(GState::kIdle, std::memory_order_relaxed);
+  liveCount_.fetch_sub(1, std::memory_order_relaxed);
+  std::lock_guard lock(allMu_);
+  if (g.allPrev != nullptr) {
+    g.allPrev->allNext = g.allNext;
+  } else {
+    allFirst_ = g.allNext;
+  }
+  if (g.allNext != nullptr) g.allNext->allPrev = g.allPrev;
+  g.allPrev = g.allNext = nullptr;
+  if (g.stack.canaryIntact()) {
+    freeGs_.push_back(&g);
+  } else {
+    delete &g;  // an overflowed unguarded stack is never reused
+  }
+}
+
+void RuntimeCore::resume(G& g, FiberContext& here) {
+  g.returnTo = &here;
+  g.started = true;
+  g.state.store(GState::kRunning, std::memory_order_relaxed);
+  setCurrentG(&g);
+  FiberContext::switchTo(here, g.ctx);
+  setCurrentG(nullptr);
+  if (!g.stack.canaryIntact()) [[unlikely]] {
+    fatalStackOverflow(g);
+  }
+}
+
+void RuntimeCore::finishExit(G& g) { releaseG(g); }
+
+bool RuntimeCore::commitPark(G& g) {
+  g.state.store(GState::kWaiting, std::memory_order_release);
+  if (g.commit != nullptr && !g.commit(g, g.commitArg)) {
+    g.state.store(GState::kRunning, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+void RuntimeCore::goroutineEntry(void* arg) {
+  G& g = *static_cast<G*>(arg);
+  try {
+    g.body();
+  } catch (const GoexitUnwind&) {
+    // Forced unwinding at shutdown: destructors have run, nothing to report.
+  } catch (...) {
+    g.rt->recordPanic(g, std::current_exception());
+  }
+  try {
+    g.body.reset();  // the closure's destructors run on the goroutine, like deferred calls
+  } catch (...) {
+    g.rt->recordPanic(g, std::current_exception());
+  }
+  g.switchReason = SwitchReason::kExit;
+  g.state.store(GState::kDead, std::memory_order_relaxed);
+  FiberContext::switchToFinal(g.ctx, *g.returnTo);
+}
+
+void RuntimeCore::recordPanic(G& g, std::exception_ptr e) {
+  std::exception_ptr stored;
+  try {
+    std::rethrow_exception(e);
+  } catch (const FatalError& f) {
+    recordFatal(f);
+    return;
+  } catch (const Panic& p) {
+    Panic copy = p;
+    GoroutineInfo info{g.id, g.name, "running", g.spawnSite};
+    copy.setOrigin(g.id, g.name, fmt::format("panic: {}\n\n{}", p.message(), formatGoroutine(info)));
+    stored = std::make_exception_ptr(copy);
+  } catch (const std::exception& x) {
+    Panic p(x.what());
+    p.setCause(e);
+    GoroutineInfo info{g.id, g.name, "running", g.spawnSite};
+    p.setOrigin(g.id, g.name, fmt::format("panic: {}\n\n{}", p.message(), formatGoroutine(info)));
+    stored = std::make_exception_ptr(p);
+  } catch (...) {
+    Panic p("unknown exception (not derived from std::exception)");
+    p.setCause(e);
+    GoroutineInfo info{g.id, g.name, "running", g.spawnSite};
+    p.setOrigin(g.id, g.name, fmt::format("panic: {}\n\n{}", p.message(), formatGoroutine(info)));
+    stored = std::make_exception_ptr(p);
+  }
+  std::lock_guard lock(failMu_);
+  if (failed_.load(std::memory_order_relaxed)) return;
+  failure_ = stored;
+  failed_.store(true, std::memory_order_release);
+  if (failureHook_ != nullptr) failureHook_(failureHookArg_);
+}
+
+void RuntimeCore::recordFatal(const FatalError& e) {
+  std::lock_guard lock(failMu_);
+  if (failed_.load(std::memory_order_relaxed)) return;
+  failure_ = std::make_exception_ptr(e);
+  failed_.store(true, std::memory_order_release);
+  if (failureHook_ != nullptr) failureHook_(failureHookArg_);
+}
+
+void RuntimeCore::readyWhileStopping(G& g) {
+  // Shutdown is single-threaded; unwindLeaked() resumes every live goroutine anyway.
+  GState expected = GState::kWaiting;
+  g.state.compare_exchange_strong(expected, GState::kRunnable);
+}
+
+std::vector<GoroutineInfo> RuntimeCore::liveGoroutines(bool includeMain) {
+  std::vector<GoroutineInfo> out;
+  std::lock_guard lock(allMu_);
+  for (G* g = allFirst_; g != nullptr; g = g->allNext) {
+    GState s = g->state.load(std::memory_order_acquire);
+    if (s == GState::kDead || s == GState::kIdle) continue;
+    if (g == main_ && !includeMain) continue;
+    std::string state;
+    if (s == GState::kWaiting) {
+      state = std::string(toString(g->waitReason));
+    } else {
+      state = toString(s);
+    }
+    out.push_back(GoroutineInfo{g->id, g->name, std::move(state), g->spawnSite});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const GoroutineInfo& a, const GoroutineInfo& b) { return a.id < b.id; });
+  return out;
+}
+
+std::string RuntimeCore::goroutineDump() {
+  std::string out;
+  for (const auto& g : liveGoroutines(true)) {
+    if (!out.empty()) out += "\n";
+    out += formatGoroutine(g);
+  }
+  return out;
+}
+
+RunResult RuntimeCore::run(Task main, std::source_location where) {
+  mainDone_.store(false);
+  stopping_.store(false);
+  failed_.store(false);
+  failure_ = nullptr;
+  std::unique_ptr<Scheduler> sched = makeScheduler();
+  sched_ = sched.get();
+  main_ = newG(std::move(main), "main", where);
+  sched->run(*main_);
+
+  stopping_.store(true);
+  RunResult result;
+  if (!failed()) result.leaked = liveGoroutines(false);
+  unwindLeaked();
+  sched_ = nullptr;
+  main_ = nullptr;
+  sched.reset();
+  if (failure_) std::rethrow_exception(failure_);
+  return result;
+}
+
+void RuntimeCore::unwindLeaked() {
+  FiberContext here;
+  here.initForThread();
+  std::vector<G*> live;
+  {
+    std::lock_guard lock(allMu_);
+    for (G* g = allFirst_; g != nullptr; g = g->allNext) live.push_back(g);
+  }
+  for (G* g : live) {
+    if (!g->started) {
+      releaseG(*g);
+      continue;
+    }
+    g->unwinding = true;
+    for (;;) {
+      resume(*g, here);
+      if (g->switchReason == SwitchReason::kExit) {
+        finishExit(*g);
+        break;
+      }
+      if (g->switchReason == SwitchReason::kPark) {
+        // It blocked again while unwinding (a destructor waited on something). Undo its
+        // registrations so no queue points into its stack, then drop it as is.
+        RuntimeCore::commitPark(*g);
+        cancelWaits(*g);
+        g->abandoned = true;
+        releaseG(*g);
+        break;
+      }
+      // kYield: resume it again.
+    }
+  }
+}
+
+}  // namespace weft::internal
+
+namespace weft {
+
+std::string RunResult::leakReport() const {
+  std::string out;
+  if (leaked.empty()) return out;
+  out = fmt::format("{} goroutine{} still alive when main returned:\n\n", leaked.size(),
+                    leaked.size() == 1 ? "" : "s");
+  for (const auto& g : leaked) out += internal::formatGoroutine(g) + "\n";
+  return out;
+}
+
+Runtime::Runtime(Config config)
+    : config_(config), core_(std::make_unique<internal::RuntimeCore>(config)) {}
+Runtime::~Runtime() = default;
+
+RunResult Runtime::runTask(internal::Task main, std::source_location where) {
+  return core_->run(std::move(main), where);
+}
+
+std::size_t Runtime::mappedStacks() const { return core_->mappedStacks(); }
+
+}  // namespace weft

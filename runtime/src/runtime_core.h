@@ -1,0 +1,106 @@
+// RuntimeCore: what both schedulers share. It owns goroutine records and stacks (pooled across
+// runs), the registry of live goroutines (for dumps and leak reports), the run's failure state
+// (first panic or fatal error wins), and the end-of-run protocol: stop the scheduler, list the
+// goroutines still alive, unwind them so their destructors run, recycle their stacks.
+//
+// Invariants:
+//  - Every G with state != kIdle is on the all-goroutines list (allMu_).
+//  - After the scheduler's run() returns, no worker thread touches any G: shutdown unwinding is
+//    single-threaded on the thread that called Runtime::run.
+#pragma once
+
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "context/fiber_context.h"
+#include "context/stack.h"
+#include "g.h"
+#include "weft/runtime.h"
+
+namespace weft::internal {
+
+class Scheduler;
+
+class RuntimeCore {
+ public:
+  explicit RuntimeCore(const Config& config);
+  ~RuntimeCore();
+
+  RunResult run(Task main, std::source_location where);
+
+  // newG() takes a goroutine record (with a stack) from the pool and prepares it to run
+  // `body`. The caller hands it to Scheduler::spawn.
+  G* newG(Task body, std::string name, std::source_location spawnSite);
+
+  // resume() switches from the scheduler context `here` into `g` and returns when g switches
+  // out again (with g.switchReason saying why). Sets the thread's current G around the switch.
+  void resume(G& g, FiberContext& here);
+  // finishExit() recycles a goroutine that switched out with SwitchReason::kExit.
+  void finishExit(G& g);
+  // commitPark() completes a park on the scheduler side: kWaiting, then the commit. Returns
+  // false if the commit cancelled the park (g is kRunning again and must be resumed).
+  static bool commitPark(G& g);
+
+  // Failure recording; the first failure wins and ends the run.
+  void recordPanic(G& g, std::exception_ptr e);
+  void recordFatal(const FatalError& e);
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // onFailure is called once when the first failure is recorded (the scheduler stops).
+  void setFailureHook(void (*hook)(void*), void* arg) {
+    failureHook_ = hook;
+    failureHookArg_ = arg;
+  }
+
+  // Main's body returned; the scheduler should stop.
+  bool mainDone() const { return mainDone_.load(std::memory_order_acquire); }
+
+  // True once the scheduler has stopped; ready() then only marks goroutines runnable.
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
+  void readyWhileStopping(G& g);
+
+  // Go-style dump of every live goroutine ("goroutine 1 [chan receive]:\n\tcreated at ...").
+  std::string goroutineDump();
+  std::vector<GoroutineInfo> liveGoroutines(bool includeMain);
+  std::size_t liveCount() const { return liveCount_.load(std::memory_order_relaxed); }
+
+  Scheduler* scheduler() const { return sched_; }
+  G* mainG() const { return main_; }
+  const Config& config() const { return config_; }
+  std::size_t mappedStacks() const { return stacks_.mappedCount(); }
+
+  // The goroutine entry: runs the body, turns an escaping exception into a recorded panic,
+  // and leaves with SwitchReason::kExit.
+  static void goroutineEntry(void* g);
+
+ private:
+  std::unique_ptr<Scheduler> makeScheduler();
+  void unwindLeaked();
+  void releaseG(G& g);
+
+  Config config_;
+  StackPool stacks_;
+  Scheduler* sched_ = nullptr;  // valid during run()
+  G* main_ = nullptr;
+  std::atomic<std::uint64_t> nextId_{1};
+  std::atomic<std::size_t> liveCount_{0};
+
+  std::mutex allMu_;
+  G* allFirst_ = nullptr;       // guarded by allMu_
+  std::vector<G*> freeGs_;      // guarded by allMu_
+
+  std::atomic<bool> mainDone_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> failed_{false};
+  std::mutex failMu_;
+  std::exception_ptr failure_;  // guarded by failMu_ (a Panic or a FatalError)
+  void (*failureHook_)(void*) = nullptr;
+  void* failureHookArg_ = nullptr;
+};
+
+}  // namespace weft::internal

@@ -1,0 +1,100 @@
+// Scheduler: the seam between the runtime's primitives and whoever decides which goroutine runs.
+// Two implementations, chosen at run time in the same binary:
+//   - WorkStealScheduler: production M:N scheduler over OS worker threads.
+//   - DeterministicScheduler: one OS thread; every visible operation is a scheduling point
+//     decided by a sim::Strategy, time is virtual, randomness is recorded.
+// A goroutine leaves the CPU by switching to the context that resumed it (G::returnTo) with
+// G::switchReason set; the scheduler then acts on it (park: RuntimeCore::commitPark; yield:
+// requeue; exit: RuntimeCore::finishExit). That part is common code (park.cc), not virtual.
+// Primitives never touch run queues, threads or contexts: they block with park() and wake
+// with ready() (park.h), announce visible operations with schedulePoint(), and take every
+// random number and every timestamp from here.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+#include "g.h"
+
+namespace weft::internal {
+
+using Nanos = std::int64_t;  // nanoseconds on the scheduler's clock (virtual in sim mode)
+
+// A visible operation, announced before it takes effect (deterministic mode may switch
+// goroutines there) and used by tracing and race detection.
+enum class OpKind : std::uint8_t {
+  kGo, kYield,
+  kChanMake, kChanSend, kChanRecv, kChanClose, kChanLen, kSelect,
+  kMutexLock, kMutexUnlock, kRLock, kRUnlock,
+  kCondWait, kCondSignal, kCondBroadcast,
+  kOnce, kWaitGroupAdd, kWaitGroupWait,
+  kAtomicLoad, kAtomicStore, kAtomicRmw,
+  kTimer, kSleep, kContext,
+  kCellRead, kCellWrite,
+};
+std::string_view toString(OpKind k);
+
+struct Op {
+  OpKind kind;
+  const void* object;
+};
+
+// A pending timer (Go: runtime.timer). Owned by its creator; the scheduler only links it.
+struct TimerNode {
+  Nanos when = 0;
+  Nanos period = 0;  // > 0: re-armed `period` after each firing (Ticker)
+  // Runs on a scheduler thread with no runtime lock held, outside any goroutine. It must not
+  // block; it may ready goroutines and do non-blocking channel sends.
+  void (*fire)(TimerNode& t, Nanos now) = nullptr;
+  void* arg = nullptr;
+  // Scheduler-private: position in the heap (-1 when not pending), insertion order, and
+  // whether fire() is running right now (removeTimer waits for it to finish).
+  std::int64_t heapIndex = -1;
+  std::uint64_t seq = 0;
+  std::atomic<bool> firing{false};
+};
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+
+  // run() executes `main` (already created) and every goroutine it spawns until main's body
+  // returns or the runtime records a failure; then stops all workers. Called once.
+  virtual void run(G& main) = 0;
+
+  // spawn() makes a new goroutine runnable. Called from a goroutine (the go statement).
+  virtual void spawn(G& g) = 0;
+
+  // ready() moves a kWaiting goroutine to kRunnable. Callable from any thread, inside or
+  // outside a goroutine, but never with a channel or semaphore lock held. `handoff`: the
+  // caller just handed it a value and is likely to block soon, so run it next on this worker
+  // (Go: runqput with next=true).
+  virtual void ready(G& g, bool handoff) = 0;
+
+  // schedulePoint() announces a visible operation by the current goroutine. Only called when
+  // interceptsOps() (the production scheduler ignores them, so primitives test the flag inline).
+  virtual void schedulePoint(G& self, const Op& op) = 0;
+  bool interceptsOps() const { return interceptsOps_; }
+
+  // The clock (monotonic; virtual in deterministic mode) and the timers that run on it.
+  virtual Nanos now() = 0;
+  virtual void addTimer(TimerNode& t) = 0;
+  // removeTimer() returns true iff `t` was pending and will now not fire; false means it already
+  // fired. Either way, when it returns t.fire is not running, so the owner may free t (for a
+  // periodic timer: after a true return). Must not be called from t.fire itself.
+  virtual bool removeTimer(TimerNode& t) = 0;
+
+  // All randomness the runtime uses (select's choice, steal victims) comes from here, so that
+  // deterministic mode can record and replay it.
+  virtual std::uint64_t randomU64() = 0;
+
+  // Number of worker threads (1 in deterministic mode).
+  virtual int workers() const = 0;
+
+ protected:
+  bool interceptsOps_ = false;
+};
+
+}  // namespace weft::internal

@@ -1,0 +1,414 @@
+#include "scheduler_worksteal.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <random>
+
+#include "debug.h"
+#include "park.h"
+
+namespace weft::internal {
+
+namespace {
+constexpr Nanos kNever = std::numeric_limits<Nanos>::max();
+// Steal attempts over all victims before a spinning worker gives up and sleeps (a few us).
+constexpr int kSpinRounds = 64;
+// Every kGlobalCheckInterval schedules a worker looks at the global queue first, so that a
+// busy local queue cannot starve it (Go: schedtick % 61).
+constexpr std::uint32_t kGlobalCheckInterval = 61;
+
+// wyrand: a tiny, fast, statistically good PRNG for steal victims and select order.
+std::uint64_t wyrand(std::uint64_t& state) {
+  state += 0xa0761d6478bd642full;
+  __uint128_t m = static_cast<__uint128_t>(state) * (state ^ 0xe7037ed1a0b428dbull);
+  return static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
+}
+}  // namespace
+
+struct WorkStealScheduler::Worker {
+  int index = 0;
+  RunQueue runq;
+  FiberContext ctx;  // this worker's scheduler context (its thread's native stack)
+  std::thread thread;
+  std::uint64_t rng = 0;
+  std::uint32_t schedTick = 0;
+  bool spinning = false;
+
+  std::mutex sleepMu;
+  std::condition_variable sleepCv;
+  bool wakeup = false;  // guarded by sleepMu
+};
+
+namespace {
+thread_local WorkStealScheduler* tScheduler = nullptr;
+thread_local void* tWorker = nullptr;
+thread_local std::uint64_t tForeignRng = 0;
+
+// Not inlined: a goroutine that calls ready() may have migrated since it last looked.
+[[gnu::noinline]] void* currentWorkerFor(const WorkStealScheduler* s) {
+  return tScheduler == s ? tWorker : nullptr;
+}
+}  // namespace
+
+WorkStealScheduler::WorkStealScheduler(RuntimeCore& rt, int workers)
+    : rt_(rt), nextWhen_(kNever) {
+  std::random_device rd;
+  std::uint64_t seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  for (int i = 0; i < workers; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->index = i;
+    w->rng = seed + static_cast<std::uint64_t>(i) * 0x9e3779b97f4a7c15ull;
+    workers_.push_back(std::move(w));
+  }
+}
+
+WorkStealScheduler::~WorkStealScheduler() = default;
+
+Nanos WorkStealScheduler::now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::uint64_t WorkStealScheduler::randomU64() {
+  if (auto* w = static_cast<Worker*>(currentWorkerFor(this))) return wyrand(w->rng);
+  if (tForeignRng == 0) tForeignRng = std::random_device{}() | 1;
+  return wyrand(tForeignRng);
+}
+
+// ---- run / stop ----------------------------------------------------------------------------
+
+void WorkStealScheduler::run(G& main) {
+  main_ = &main;
+  main.sched = this;
+  rt_.setFailureHook(&WorkStealScheduler::onFailure, this);
+  active_.store(1);
+  pushGlobal(&main);
+  for (std::size_t i = 1; i < workers_.size(); ++i) {
+    Worker* w = workers_[i].get();
+    w->thread = std::thread([this, w] { workerLoop(*w); });
+  }
+  workerLoop(*workers_[0]);
+  for (std::size_t i = 1; i < workers_.size(); ++i) workers_[i]->thread.join();
+  rt_.setFailureHook(nullptr, nullptr);
+  // Pending timers never fire once the run is over (Go: the process exits).
+  std::lock_guard lock(timerMu_);
+  timers_.drain();
+}
+
+void WorkStealScheduler::onFailure(void* self) { static_cast<WorkStealScheduler*>(self)->stopAll(); }
+
+void WorkStealScheduler::stopAll() {
+  stop_.store(true, std::memory_order_seq_cst);
+  for (auto& w : workers_) {
+    std::lock_guard lock(w->sleepMu);
+    w->wakeup = true;
+    w->sleepCv.notify_one();
+  }
+}
+
+void WorkStealScheduler::workerLoop(Worker& w) {
+  tScheduler = this;
+  tWorker = &w;
+  ensureAltStack();
+  w.ctx.initForThread();
+  while (G* g = findRunnable(w)) execute(w, g);
+  tScheduler = nullptr;
+  tWorker = nullptr;
+}
+
+// execute() runs g until it parks, yields or exits, then files it accordingly.
+void WorkStealScheduler::execute(Worker& w, G* g) {
+  ++w.schedTick;
+  for (;;) {
+    rt_.resume(*g, w.ctx);
+    switch (g->switchReason) {
+      case SwitchReason::kPark:
+        if (!RuntimeCore::commitPark(*g)) continue;  // commit said: don't sleep after all
+        becameInactive();
+        return;
+      case SwitchReason::kYield:
+        g->state.store(GState::kRunnable, std::memory_order_relaxed);
+        pushLocal(w, g);
+        return;
+      case SwitchReason::kExit: {
+        const bool wasMain = g == main_;
+        rt_.finishExit(*g);
+        if (wasMain) {
+          stopAll();
+          return;
+        }
+        becameInactive();
+        return;
+      }
+    }
+  }
+}
+
+// ---- making goroutines runnable -----------------------------------------------------------
+
+void WorkStealScheduler::spawn(G& g) {
+  g.sched = this;
+  active_.fetch_add(1, std::memory_order_relaxed);
+  if (auto* w = static_cast<Worker*>(currentWorkerFor(this))) {
+    pushLocal(*w, &g);
+  } else {
+    pushGlobal(&g);
+  }
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (nIdle_.load(std::memory_order_relaxed) > 0 && nSpinning_.load(std::memory_order_relaxed) == 0)
+    wakeOne();
+}
+
+void WorkStealScheduler::ready(G& g, bool handoff) {
+  GState expected = GState::kWaiting;
+  if (!g.state.compare_exchange_strong(expected, GState::kRunnable, std::memory_order_acq_rel)) {
+    checkFailed("ready() of a goroutine that is not waiting", std::source_location::current());
+  }
+  active_.fetch_add(1, std::memory_order_relaxed);
+  auto* w = static_cast<Worker*>(currentWorkerFor(this));
+  if (w == nullptr) {
+    pushGlobal(&g);
+  } else if (handoff) {
+    if (G* displaced = w->runq.setNext(&g)) pushLocal(*w, displaced);
+    // The readier is about to block and this worker will run g next: waking a sleeper would
+    // only cost a futex round trip for nothing, unless other work is already queued here.
+    if (w->runq.size() == 0) return;
+  } else {
+    pushLocal(*w, &g);
+  }
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (nIdle_.load(std::memory_order_relaxed) > 0 && nSpinning_.load(std::memory_order_relaxed) == 0)
+    wakeOne();
+}
+
+void WorkStealScheduler::pushLocal(Worker& w, G* g) {
+  while (!w.runq.pushBack(g)) {
+    // Full: move half of it to the global queue, then retry (Go: runqputslow).
+    G* batch[RunQueue::kSize / 2 + 1];
+    std::uint32_t n = w.runq.popHalfForOverflow(batch);
+    if (n == 0) continue;
+    batch[n++] = g;
+    pushGlobalBatch(batch, n);
+    return;
+  }
+}
+
+void WorkStealScheduler::pushGlobal(G* g) { pushGlobalBatch(&g, 1); }
+
+void WorkStealScheduler::pushGlobalBatch(G** gs, std::uint32_t n) {
+  std::lock_guard lock(globalMu_);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    gs[i]->schedLink = nullptr;
+    if (globalTail_ != nullptr) {
+      globalTail_->schedLink = gs[i];
+    } else {
+      globalHead_ = gs[i];
+    }
+    globalTail_ = gs[i];
+  }
+  globalSize_.fetch_add(n, std::memory_order_release);
+}
+
+// popGlobal() takes one G to run and, for a worker, moves a fair share of the rest into its
+// local queue (Go: globrunqget).
+G* WorkStealScheduler::popGlobal(Worker* w) {
+  if (globalSize_.load(std::memory_order_acquire) == 0) return nullptr;
+  std::lock_guard lock(globalMu_);
+  std::uint32_t size = globalSize_.load(std::memory_order_relaxed);
+  if (size == 0) return nullptr;
+  std::uint32_t n = 1;
+  if (w != nullptr) {
+    n = std::min<std::uint32_t>(size, size / static_cast<std::uint32_t>(workers_.size()) + 1);
+    n = std::min<std::uint32_t>(n, RunQueue::kSize / 2);
+  }
+  G* first = globalHead_;
+  globalHead_ = first->schedLink;
+  for (std::uint32_t i = 1; i < n; ++i) {
+    G* g = globalHead_;
+    globalHead_ = g->schedLink;
+    w->runq.pushBack(g);
+  }
+  if (globalHead_ == nullptr) globalTail_ = nullptr;
+  globalSize_.fetch_sub(n, std::memory_order_relaxed);
+  return first;
+}
+
+// ---- finding work ---------------------------------------------------------------------------
+
+G* WorkStealScheduler::stealFrom(Worker& w, bool stealNext) {
+  const std::size_t n = workers_.size();
+  if (n == 1) return nullptr;
+  std::size_t start = static_cast<std::size_t>(wyrand(w.rng) % n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Worker& victim = *workers_[(start + i) % n];
+    if (&victim == &w) continue;
+    if (G* g = victim.runq.stealInto(w.runq, stealNext)) return g;
+  }
+  return nullptr;
+}
+
+bool WorkStealScheduler::anyWork() {
+  if (globalSize_.load(std::memory_order_acquire) != 0) return true;
+  for (auto& w : workers_) {
+    if (!w->runq.empty()) return true;
+  }
+  Nanos when = nextWhen_.load(std::memory_order_acquire);
+  return when != kNever && when <= now();
+}
+
+G* WorkStealScheduler::findRunnable(Worker& w) {
+  for (;;) {
+    if (stop_.load(std::memory_order_acquire)) return nullptr;
+    if (w.schedTick % kGlobalCheckInterval == 0) {
+      if (G* g = popGlobal(&w)) return g;
+    }
+    if (G* g = w.runq.pop()) return g;
+    if (G* g = popGlobal(&w)) return g;
+    if (nextWhen_.load(std::memory_order_acquire) != kNever) {
+      Nanos t = now();
+      if (nextWhen_.load(std::memory_order_acquire) <= t) {
+        runDueTimers(t);
+        continue;
+      }
+    }
+    // Spin: steal from the others for a while, but keep at most half the workers spinning.
+    const int maxSpinning = std::max<int>(1, static_cast<int>(workers_.size()) / 2);
+    if (workers_.size() > 1 && nSpinning_.load(std::memory_order_relaxed) < maxSpinning) {
+      nSpinning_.fetch_add(1, std::memory_order_seq_cst);
+      G* found = nullptr;
+      for (int round = 0; round < kSpinRounds && found == nullptr; ++round) {
+        if (stop_.load(std::memory_order_relaxed)) break;
+        found = stealFrom(w, round == kSpinRounds - 1);
+        if (found == nullptr) found = popGlobal(&w);
+        if (found == nullptr && nextWhen_.load(std::memory_order_relaxed) <= now()) break;
+      }
+      nSpinning_.fetch_sub(1, std::memory_order_seq_cst);
+      if (found != nullptr) {
+        // We were the spinner that absorbed a wake-up; pass it on if there is more to do.
+        if (!w.runq.empty() && nIdle_.load(std::memory_order_relaxed) > 0) wakeOne();
+        return found;
+      }
+    }
+    sleepIdle(w);
+  }
+}
+
+void WorkStealScheduler::sleepIdle(Worker& w) {
+  {
+    std::lock_guard lock(idleMu_);
+    idle_.push_back(&w);
+    nIdle_.fetch_add(1, std::memory_order_seq_cst);
+  }
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Re-check after publishing ourselves as idle: a producer that pushed before seeing us idle
+  // must be seen here (Dekker with spawn/ready/addTimer).
+  auto withdraw = [&] {
+    std::lock_guard lock(idleMu_);
+    auto it = std::find(idle_.begin(), idle_.end(), &w);
+    if (it != idle_.end()) {
+      idle_.erase(it);
+      nIdle_.fetch_sub(1, std::memory_order_seq_cst);
+    }
+  };
+  if (anyWork() || stop_.load(std::memory_order_seq_cst)) {
+    withdraw();
+    std::lock_guard lock(w.sleepMu);
+    w.wakeup = false;
+    return;
+  }
+  Nanos when = nextWhen_.load(std::memory_order_acquire);
+  {
+    std::unique_lock lock(w.sleepMu);
+    if (when == kNever) {
+      w.sleepCv.wait(lock, [&] { return w.wakeup; });
+    } else {
+      auto deadline = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(when));
+      w.sleepCv.wait_until(lock, deadline, [&] { return w.wakeup; });
+    }
+    w.wakeup = false;
+  }
+  withdraw();  // no-op if a waker already took us off the list
+}
+
+void WorkStealScheduler::wakeOne() {
+  Worker* w = nullptr;
+  {
+    std::lock_guard lock(idleMu_);
+    if (idle_.empty()) return;
+    w = idle_.back();
+    idle_.pop_back();
+    nIdle_.fetch_sub(1, std::memory_order_seq_cst);
+  }
+  std::lock_guard lock(w->sleepMu);
+  w->wakeup = true;
+  w->sleepCv.notify_one();
+}
+
+// ---- timers ---------------------------------------------------------------------------------
+
+void WorkStealScheduler::addTimer(TimerNode& t) {
+  bool earliest;
+  {
+    std::lock_guard lock(timerMu_);
+    timers_.push(&t);
+    earliest = timers_.top() == &t;
+    nextWhen_.store(timers_.top()->when, std::memory_order_release);
+  }
+  if (earliest) {
+    // A sleeping worker may be waiting for a later deadline (or none): let one re-evaluate.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (nIdle_.load(std::memory_order_relaxed) > 0) wakeOne();
+  }
+}
+
+bool WorkStealScheduler::removeTimer(TimerNode& t) {
+  bool removed;
+  {
+    std::lock_guard lock(timerMu_);
+    removed = timers_.remove(&t);
+    nextWhen_.store(timers_.empty() ? kNever : timers_.top()->when, std::memory_order_release);
+  }
+  // fire() runs outside timerMu_; wait for an in-flight one so the caller may free t.
+  while (t.firing.load(std::memory_order_acquire)) std::this_thread::yield();
+  return removed;
+}
+
+void WorkStealScheduler::runDueTimers(Nanos now) {
+  std::unique_lock lock(timerMu_);
+  while (!timers_.empty() && timers_.top()->when <= now) {
+    TimerNode* t = timers_.pop();
+    if (t->period > 0) {
+      // Re-arm at the next multiple of the period after now (Go drops missed ticks).
+      t->when += t->period * (1 + (now - t->when) / t->period);
+      timers_.push(t);
+    }
+    t->firing.store(true, std::memory_order_relaxed);
+    active_.fetch_add(1, std::memory_order_relaxed);  // under timerMu_: see invariants
+    nextWhen_.store(timers_.empty() ? kNever : timers_.top()->when, std::memory_order_release);
+    lock.unlock();
+    t->fire(*t, now);
+    t->firing.store(false, std::memory_order_release);
+    becameInactive();
+    lock.lock();
+  }
+  nextWhen_.store(timers_.empty() ? kNever : timers_.top()->when, std::memory_order_release);
+}
+
+// ---- deadlock detection ---------------------------------------------------------------------
+
+void WorkStealScheduler::becameInactive() {
+  if (active_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  std::unique_lock lock(timerMu_);
+  if (active_.load(std::memory_order_acquire) != 0 || !timers_.empty()) return;
+  lock.unlock();
+  if (stop_.load(std::memory_order_acquire) || rt_.failed()) return;
+  declareDeadlock();
+}
+
+void WorkStealScheduler::declareDeadlock() {
+  rt_.recordFatal(FatalError("all goroutines are asleep - deadlock!", rt_.goroutineDump()));
+}
+
+}  // namespace weft::internal

@@ -1,0 +1,91 @@
+// WorkStealScheduler: the production M:N scheduler (Go: proc.go's schedule/findrunnable, marl's
+// Worker). N OS threads ("workers", the calling thread being worker 0), each with a RunQueue;
+// a mutex-protected global queue for overflow and for readies from outside any worker; idle
+// workers steal half of a random victim's queue, spin briefly, then sleep on a condition
+// variable (a futex round trip costs 8-17 us here, so waking a sleeper is kept off the hand-off
+// path: a G readied into runnext by a goroutine that is about to block does not wake anyone).
+//
+// Deadlock detection (Go: checkdead): active_ counts goroutines that are runnable or running
+// plus timer callbacks in flight. When it drops to zero with no pending timer while main is
+// still alive, nothing can ever wake anyone again: fatal "all goroutines are asleep".
+//
+// Invariants:
+//  - active_ changes under no lock, but the zero check that declares a deadlock reads it under
+//    timerMu_, and timer firing increments it under timerMu_ before releasing the timer.
+//  - A worker sleeps only after publishing itself in idle_ and re-checking every queue (the
+//    Dekker pattern with wakeOne(): no lost wake-ups).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "run_queue.h"
+#include "runtime_core.h"
+#include "scheduler.h"
+#include "timer_heap.h"
+
+namespace weft::internal {
+
+class WorkStealScheduler final : public Scheduler {
+ public:
+  WorkStealScheduler(RuntimeCore& rt, int workers);
+  ~WorkStealScheduler() override;
+
+  void run(G& main) override;
+  void spawn(G& g) override;
+  void ready(G& g, bool handoff) override;
+  void schedulePoint(G&, const Op&) override {}
+  Nanos now() override;
+  void addTimer(TimerNode& t) override;
+  bool removeTimer(TimerNode& t) override;
+  std::uint64_t randomU64() override;
+  int workers() const override { return static_cast<int>(workers_.size()); }
+
+ private:
+  struct Worker;
+
+  void workerLoop(Worker& w);
+  void execute(Worker& w, G* g);
+  G* findRunnable(Worker& w);
+  G* stealFrom(Worker& w, bool stealNext);
+  void pushLocal(Worker& w, G* g);
+  void pushGlobal(G* g);
+  void pushGlobalBatch(G** gs, std::uint32_t n);
+  G* popGlobal(Worker* w);
+  bool anyWork();
+  void wakeOne();
+  void sleepIdle(Worker& w);
+  void runDueTimers(Nanos now);
+  void becameInactive();
+  void declareDeadlock();
+  void stopAll();
+  static void onFailure(void* self);
+
+  RuntimeCore& rt_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  G* main_ = nullptr;
+
+  std::atomic<bool> stop_{false};
+  std::atomic<std::int64_t> active_{0};
+
+  std::mutex globalMu_;
+  G* globalHead_ = nullptr;  // guarded by globalMu_
+  G* globalTail_ = nullptr;  // guarded by globalMu_
+  std::atomic<std::uint32_t> globalSize_{0};
+
+  std::mutex idleMu_;
+  std::vector<Worker*> idle_;  // guarded by idleMu_
+  std::atomic<int> nIdle_{0};
+  std::atomic<int> nSpinning_{0};
+
+  std::mutex timerMu_;
+  TimerHeap timers_;  // guarded by timerMu_
+  std::atomic<Nanos> nextWhen_;  // earliest pending deadline, or kNever
+};
+
+}  // namespace weft::internal
