@@ -145,6 +145,11 @@ G* RuntimeCore::newG(Task body, std::string name, std::source_location spawnSite
   return g;
 }
 
+std::size_t RuntimeCore::stacksInUse() {
+  std::lock_guard lock(allMu_);
+  return stacks_.mappedCount() - stacks_.pooledCount() - freeGs_.size();
+}
+
 void RuntimeCore::releaseG(G& g) {
   g.body.reset();
   g.state.store(GState::kIdle, std::memory_order_relaxed);
@@ -157,11 +162,7 @@ void RuntimeCore::releaseG(G& g) {
   }
   if (g.allNext != nullptr) g.allNext->allPrev = g.allPrev;
   g.allPrev = g.allNext = nullptr;
-  if (g.stack.canaryIntact()) {
-    freeGs_.push_back(&g);
-  } else {
-    delete &g;  // an overflowed unguarded stack is never reused
-  }
+  freeGs_.push_back(&g);  // keeps its stack: the next goroutine reuses both
 }
 
 void RuntimeCore::resume(G& g, FiberContext& here) {
@@ -282,6 +283,7 @@ std::string RuntimeCore::goroutineDump() {
 }
 
 RunResult RuntimeCore::run(Task main, std::source_location where) {
+  nextId_.store(1);  // ids restart at 1 (main) every run, so schedules name the same goroutines
   mainDone_.store(false);
   stopping_.store(false);
   failed_.store(false);
@@ -358,5 +360,6 @@ RunResult Runtime::runTask(internal::Task main, std::source_location where) {
 }
 
 std::size_t Runtime::mappedStacks() const { return core_->mappedStacks(); }
+std::size_t Runtime::stacksInUse() const { return core_->stacksInUse(); }
 
 }  // namespace weft

@@ -73,6 +73,7 @@ class RuntimeCore {
   G* mainG() const { return main_; }
   const Config& config() const { return config_; }
   std::size_t mappedStacks() const { return stacks_.mappedCount(); }
+  std::size_t stacksInUse();
 
   // The goroutine entry: runs the body, turns an escaping exception into a recorded panic,
   // and leaves with SwitchReason::kExit.

@@ -58,10 +58,15 @@ struct TimerNode {
 
 class Scheduler {
  public:
+  static constexpr std::uint64_t kDrainBudget = 100000;
+
   virtual ~Scheduler() = default;
 
-  // run() executes `main` (already created) and every goroutine it spawns until main's body
-  // returns or the runtime records a failure; then stops all workers. Called once.
+  // run() executes `main` (already created) and every goroutine it spawns until main's body has
+  // returned and every other goroutine has exited or blocked (the drain: a goroutine that sent
+  // its last result and is about to return is not a leak), or until the runtime records a
+  // failure; then stops all workers. The drain resumes goroutines at most kDrainBudget times,
+  // so a goroutine that never blocks cannot hang the end of a run. Called once.
   virtual void run(G& main) = 0;
 
   // spawn() makes a new goroutine runnable. Called from a goroutine (the go statement).

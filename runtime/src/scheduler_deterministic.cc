@@ -91,6 +91,7 @@ void DeterministicScheduler::run(G& main) {
     G* g = forcedNext_;
     forcedNext_ = nullptr;
     if (g == nullptr) {
+      if (mainExited_ && (runnable_.empty() || ++drainResumes_ > kDrainBudget)) break;
       if (runnable_.empty()) {
         if (fireDueTimers()) continue;
         rt_.recordFatal(FatalError("all goroutines are asleep - deadlock!", rt_.goroutineDump()));
@@ -109,7 +110,8 @@ void DeterministicScheduler::run(G& main) {
       } else {
         const bool wasMain = g == main_;
         rt_.finishExit(*g);
-        if (wasMain) stop_ = true;
+        // Main returned: drain (see Scheduler::run), without advancing virtual time.
+        if (wasMain) mainExited_ = true;
       }
       break;
     }

@@ -58,6 +58,8 @@ class DeterministicScheduler final : public Scheduler {
   Nanos now_ = kEpoch;
   std::uint64_t steps_ = 0;
   bool stop_ = false;
+  bool mainExited_ = false;
+  std::uint64_t drainResumes_ = 0;
 };
 
 }  // namespace weft::internal

@@ -121,6 +121,12 @@ void WorkStealScheduler::workerLoop(Worker& w) {
 // execute() runs g until it parks, yields or exits, then files it accordingly.
 void WorkStealScheduler::execute(Worker& w, G* g) {
   ++w.schedTick;
+  if (mainExited_.load(std::memory_order_relaxed) &&
+      drainResumes_.fetch_add(1, std::memory_order_relaxed) >= kDrainBudget) [[unlikely]] {
+    // The drain ran out of budget: leave g runnable; it will be reported and unwound.
+    stopAll();
+    return;
+  }
   for (;;) {
     rt_.resume(*g, w.ctx);
     switch (g->switchReason) {
@@ -135,10 +141,7 @@ void WorkStealScheduler::execute(Worker& w, G* g) {
       case SwitchReason::kExit: {
         const bool wasMain = g == main_;
         rt_.finishExit(*g);
-        if (wasMain) {
-          stopAll();
-          return;
-        }
+        if (wasMain) mainExited_.store(true, std::memory_order_seq_cst);
         becameInactive();
         return;
       }
@@ -400,6 +403,10 @@ void WorkStealScheduler::runDueTimers(Nanos now) {
 
 void WorkStealScheduler::becameInactive() {
   if (active_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (mainExited_.load(std::memory_order_seq_cst)) {
+    stopAll();  // drained: everyone left is blocked (leaked) or gone
+    return;
+  }
   std::unique_lock lock(timerMu_);
   if (active_.load(std::memory_order_acquire) != 0 || !timers_.empty()) return;
   lock.unlock();

@@ -71,6 +71,8 @@ class WorkStealScheduler final : public Scheduler {
   G* main_ = nullptr;
 
   std::atomic<bool> stop_{false};
+  std::atomic<bool> mainExited_{false};
+  std::atomic<std::uint64_t> drainResumes_{0};
   std::atomic<std::int64_t> active_{0};
 
   std::mutex globalMu_;

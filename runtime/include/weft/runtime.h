@@ -72,8 +72,10 @@ class Runtime {
   RunResult run(F&& main, std::source_location where = std::source_location::current());
 
   const Config& config() const { return config_; }
-  // Number of goroutine stacks currently mapped (pooled or in use); for leak checks in tests.
+  // Goroutine stacks currently mapped (pooled or in use), and those held by live goroutines;
+  // stacksInUse() is 0 between runs (leak checks in tests).
   std::size_t mappedStacks() const;
+  std::size_t stacksInUse() const;
 
  private:
   RunResult runTask(internal::Task main, std::source_location where);

@@ -168,7 +168,7 @@ int select(Cases&&... cases) {
   {
     std::size_t k = 0;
     int arg = 0;
-    auto add = [&](auto& c) {
+    [[maybe_unused]] auto add = [&](auto& c) {
       if constexpr (std::remove_cvref_t<decltype(c)>::kIsDefault) {
         defaultArg = arg;
       } else {
@@ -184,7 +184,7 @@ int select(Cases&&... cases) {
   const int chosenArg = chosen < 0 ? defaultArg : argIndex[static_cast<std::size_t>(chosen)];
   {
     int arg = 0;
-    auto finish = [&](auto& c) {
+    [[maybe_unused]] auto finish = [&](auto& c) {
       if (arg == chosenArg) {
         if constexpr (std::remove_cvref_t<decltype(c)>::kIsDefault) {
           c.finish();

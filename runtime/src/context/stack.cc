@@ -53,6 +53,11 @@ std::size_t StackPool::mappedCount() const {
   return mapped_;
 }
 
+std::size_t StackPool::pooledCount() const {
+  std::lock_guard lock(mu_);
+  return free_.size();
+}
+
 Stack StackPool::acquire() {
   {
     std::lock_guard lock(mu_);

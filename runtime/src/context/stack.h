@@ -49,6 +49,7 @@ class StackPool {
 
   std::size_t stackSize() const { return stackSize_; }
   std::size_t mappedCount() const;
+  std::size_t pooledCount() const;
 
  private:
   Stack map();

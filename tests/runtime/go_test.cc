@@ -1,0 +1,239 @@
+// Goroutine lifecycle under every runtime configuration: spawn, ids and names, migration,
+// panics escaping a goroutine, deadlock detection with a goroutine dump, and leaked goroutines
+// being unwound (their destructors run) when main returns.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fixtures.h"
+#include "weft/weft.h"
+
+namespace weft {
+namespace {
+
+using testing::WithRuntime;
+
+class GoTest : public WithRuntime {};
+
+TEST_P(GoTest, MainRunsAsGoroutineOne) {
+  GoroutineId id = 0;
+  run([&] { id = currentGoroutineId(); });
+  EXPECT_EQ(id, 1u);
+}
+
+TEST_P(GoTest, GoRunsWithArgumentsAndIdsAreDistinct) {
+  std::vector<GoroutineId> ids(10);
+  run([&] {
+    auto done = makeChan<int>(10);
+    for (int i = 0; i < 10; ++i) {
+      go(
+          [&ids, done](int k) {
+            ids[k] = currentGoroutineId();
+            done.send(k);
+          },
+          i);
+    }
+    for (int i = 0; i < 10; ++i) done.recv();
+  });
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end());
+  EXPECT_GT(ids.front(), 1u);
+}
+
+TEST_P(GoTest, MoveOnlyCapturesAndArguments) {
+  int seen = 0;
+  run([&] {
+    auto done = makeChan<Unit>();
+    auto p = std::make_unique<int>(42);
+    go([done, &seen](std::unique_ptr<int> q) { seen = *q; done.send({}); }, std::move(p));
+    done.recv();
+  });
+  EXPECT_EQ(seen, 42);
+}
+
+TEST_P(GoTest, YieldLetsOthersRun) {
+  std::atomic<int> counter{0};
+  run([&] {
+    auto done = makeChan<Unit>(4);
+    for (int i = 0; i < 4; ++i) {
+      go([&, done] {
+        for (int k = 0; k < 100; ++k) {
+          counter.fetch_add(1);
+          yield();
+        }
+        done.send({});
+      });
+    }
+    for (int i = 0; i < 4; ++i) done.recv();
+  });
+  EXPECT_EQ(counter.load(), 400);
+}
+
+TEST_P(GoTest, PanicEscapingAGoroutineEndsTheRunAndNamesIt) {
+  try {
+    run([&] {
+      auto block = makeChan<int>();
+      go(Named{"closer"}, [] {
+        auto c = makeChan<int>();
+        c.close();
+        c.close();
+      });
+      block.recv();  // never sent: the panic must end the run first
+    });
+    FAIL() << "expected a panic";
+  } catch (const Panic& p) {
+    EXPECT_STREQ(p.what(), "close of closed channel");
+    ASSERT_TRUE(p.goroutineId().has_value());
+    EXPECT_GT(*p.goroutineId(), 1u);
+    EXPECT_EQ(p.goroutineName(), "closer");
+    EXPECT_NE(p.report().find("panic: close of closed channel"), std::string::npos);
+    EXPECT_NE(p.report().find("\"closer\""), std::string::npos);
+  }
+}
+
+TEST_P(GoTest, ForeignExceptionBecomesAPanicWithCause) {
+  try {
+    run([] { throw std::runtime_error("boom"); });
+    FAIL() << "expected a panic";
+  } catch (const Panic& p) {
+    EXPECT_STREQ(p.what(), "boom");
+    EXPECT_EQ(*p.goroutineId(), 1u);
+    EXPECT_THROW(std::rethrow_exception(p.cause()), std::runtime_error);
+  }
+}
+
+TEST_P(GoTest, PanicIsRecoverableInsideTheGoroutine) {
+  std::string text;
+  run([&] {
+    try {
+      makeChan<int>().close();
+      auto c = makeChan<int>();
+      c.close();
+      c.send(1);
+    } catch (const Panic& p) {
+      text = p.what();
+    }
+  });
+  EXPECT_EQ(text, "send on closed channel");
+}
+
+TEST_P(GoTest, DeadlockIsFatalWithGoroutineDump) {
+  try {
+    run([] {
+      auto c = makeChan<int>();
+      go(Named{"stuck-sender"}, [c] { c.send(1); });
+      Chan<int> nilChan;
+      nilChan.recv();
+    });
+    FAIL() << "expected a deadlock";
+  } catch (const FatalError& e) {
+    EXPECT_STREQ(e.what(), "fatal error: all goroutines are asleep - deadlock!");
+    EXPECT_EQ(e.message(), "all goroutines are asleep - deadlock!");
+    const std::string& dump = e.goroutineDump();
+    EXPECT_NE(dump.find("goroutine 1 \"main\" [chan receive (nil chan)]:"), std::string::npos)
+        << dump;
+    EXPECT_NE(dump.find("\"stuck-sender\" [chan send]:"), std::string::npos) << dump;
+    EXPECT_NE(dump.find("go_test.cc"), std::string::npos) << dump;
+  }
+}
+
+TEST_P(GoTest, EmptySelectDeadlockSaysSelectNoCases) {
+  try {
+    run([] { select(); });
+    FAIL() << "expected a deadlock";
+  } catch (const FatalError& e) {
+    EXPECT_NE(e.goroutineDump().find("[select (no cases)]"), std::string::npos)
+        << e.goroutineDump();
+  }
+}
+
+struct CountsDestruction {
+  std::atomic<int>* n;
+  ~CountsDestruction() { n->fetch_add(1); }
+};
+
+TEST_P(GoTest, LeakedGoroutinesAreReportedAndUnwound) {
+  std::atomic<int> destroyed{0};
+  RunResult r = run(
+      [&] {
+        auto never = makeChan<int>();
+        auto started = makeChan<Unit>(3);
+        for (int i = 0; i < 3; ++i) {
+          go(Named{"leaker-" + std::to_string(i)}, [&destroyed, never, started] {
+            CountsDestruction guard{&destroyed};
+            auto big = std::make_unique<std::string>(1000, 'x');  // LSan: must be freed
+            started.send({});
+            never.recv();
+          });
+        }
+        for (int i = 0; i < 3; ++i) started.recv();
+      },
+      /*allowLeaks=*/true);
+  ASSERT_EQ(r.leaked.size(), 3u) << r.leakReport();
+  EXPECT_EQ(r.leaked[0].name, "leaker-0");
+  EXPECT_EQ(r.leaked[0].state, "chan receive");
+  EXPECT_NE(r.leakReport().find("3 goroutines still alive when main returned"), std::string::npos);
+  EXPECT_EQ(destroyed.load(), 3) << "leaked goroutines must be unwound";
+}
+
+TEST_P(GoTest, UsageErrorOutsideAGoroutine) {
+  auto c = makeChan<int>(1);  // making and non-blocking use are fine anywhere
+  EXPECT_TRUE(c.trySend(1));
+  EXPECT_EQ(c.tryRecv(), 1);
+  Chan<int> nilChan;
+  EXPECT_THROW(nilChan.send(1), UsageError);
+  EXPECT_THROW(go([] {}), UsageError);
+}
+
+TEST_P(GoTest, RuntimeIsReusableAndIdsRestart) {
+  Runtime rt(config());
+  for (int i = 0; i < 3; ++i) {
+    GoroutineId child = 0;
+    rt.run([&] {
+      auto done = makeChan<GoroutineId>();
+      go([done] { done.send(currentGoroutineId()); });
+      child = done.recv();
+    });
+    EXPECT_EQ(child, 2u);
+  }
+  EXPECT_EQ(rt.stacksInUse(), 0u);
+}
+
+WEFT_INSTANTIATE_ALL_RUNTIMES(GoTest);
+
+TEST(RuntimeConfig, RejectsBadValuesWithAClearMessage) {
+  try {
+    Runtime rt({.workers = -3});
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("Config::workers = -3"), std::string::npos);
+  }
+  EXPECT_THROW(Runtime({.stackSize = 100}), UsageError);
+}
+
+TEST(RuntimeConfig, GoroutinesMigrateBetweenWorkersAndSeeTheirOwnId) {
+  // Many goroutines hopping across 4 workers through yields: after every switch, the id read
+  // through the thread-local current-G accessor must still be the goroutine's own.
+  std::atomic<int> mismatches{0};
+  weft::run(
+      [&] {
+        auto done = makeChan<Unit>(64);
+        for (int i = 0; i < 64; ++i) {
+          go([&, done] {
+            GoroutineId me = currentGoroutineId();
+            for (int k = 0; k < 200; ++k) {
+              yield();
+              if (currentGoroutineId() != me) mismatches.fetch_add(1);
+            }
+            done.send({});
+          });
+        }
+        for (int i = 0; i < 64; ++i) done.recv();
+      },
+      {.workers = 4});
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+}  // namespace
+}  // namespace weft
