@@ -5,6 +5,7 @@
 #include <limits>
 #include <random>
 
+#include "context/sanitizer_fiber.h"
 #include "debug.h"
 #include "park.h"
 
@@ -159,7 +160,7 @@ void WorkStealScheduler::spawn(G& g) {
   } else {
     pushGlobal(&g);
   }
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  sanitizer::fullFence();
   if (nIdle_.load(std::memory_order_relaxed) > 0 && nSpinning_.load(std::memory_order_relaxed) == 0)
     wakeOne();
 }
@@ -181,7 +182,7 @@ void WorkStealScheduler::ready(G& g, bool handoff) {
   } else {
     pushLocal(*w, &g);
   }
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  sanitizer::fullFence();
   if (nIdle_.load(std::memory_order_relaxed) > 0 && nSpinning_.load(std::memory_order_relaxed) == 0)
     wakeOne();
 }
@@ -304,7 +305,7 @@ void WorkStealScheduler::sleepIdle(Worker& w) {
     idle_.push_back(&w);
     nIdle_.fetch_add(1, std::memory_order_seq_cst);
   }
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  sanitizer::fullFence();
   // Re-check after publishing ourselves as idle: a producer that pushed before seeing us idle
   // must be seen here (Dekker with spawn/ready/addTimer).
   auto withdraw = [&] {
@@ -361,7 +362,7 @@ void WorkStealScheduler::addTimer(TimerNode& t) {
   }
   if (earliest) {
     // A sleeping worker may be waiting for a later deadline (or none): let one re-evaluate.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    sanitizer::fullFence();
     if (nIdle_.load(std::memory_order_relaxed) > 0) wakeOne();
   }
 }

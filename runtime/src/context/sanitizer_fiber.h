@@ -31,7 +31,20 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
+#include <atomic>
+
 namespace weft::internal::sanitizer {
+
+// fullFence(): std::atomic_thread_fence(seq_cst), which TSan does not model. Under TSan it is a
+// seq_cst read-modify-write of one shared atomic instead: every fence then synchronizes with
+// every other, which is stronger than a fence and keeps the Dekker-style idle/wake protocol
+// visible to TSan as ordered.
+#if WEFT_TSAN_FIBERS
+inline std::atomic<unsigned> gFenceWord{0};
+inline void fullFence() { gFenceWord.fetch_add(0, std::memory_order_seq_cst); }
+#else
+inline void fullFence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+#endif
 
 #if WEFT_TSAN_FIBERS
 inline constexpr bool kTsan = true;
