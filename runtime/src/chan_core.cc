@@ -52,7 +52,7 @@ ChanCore* ChanCore::make(const ElemOps& ops, std::int64_t capacity, std::source_
   void* mem = ::operator new(bytes, std::align_val_t(align));
   auto* buf = static_cast<unsigned char*>(mem) + header;
   auto* c = ::new (mem) ChanCore(ops, static_cast<std::size_t>(capacity), buf, site);
-  schedulePoint(OpKind::kChanMake, c);
+  schedulePoint(OpKind::kChanMake, c, &c->site_);
   return c;
 }
 
@@ -114,7 +114,7 @@ void ChanCore::recvFromWaiter(Waiter* w, void* elem) {
 }
 
 bool ChanCore::send(ChanCore* c, void* elem, bool block) {
-  schedulePoint(OpKind::kChanSend, c);
+  schedulePoint(OpKind::kChanSend, c, c != nullptr ? &c->site_ : nullptr);
   if (c == nullptr) {
     if (!block) return false;
     parkForever(requireG("send on a nil channel"), WaitReason::kChanSendNilChan);
@@ -158,7 +158,7 @@ bool ChanCore::send(ChanCore* c, void* elem, bool block) {
 }
 
 RecvStatus ChanCore::recv(ChanCore* c, void* elem, bool block) {
-  schedulePoint(OpKind::kChanRecv, c);
+  schedulePoint(OpKind::kChanRecv, c, c != nullptr ? &c->site_ : nullptr);
   if (c == nullptr) {
     if (!block) return RecvStatus::kWouldBlock;
     parkForever(requireG("receive from a nil channel"), WaitReason::kChanReceiveNilChan);
@@ -209,7 +209,7 @@ RecvStatus ChanCore::recv(ChanCore* c, void* elem, bool block) {
 }
 
 void ChanCore::close(ChanCore* c) {
-  schedulePoint(OpKind::kChanClose, c);
+  schedulePoint(OpKind::kChanClose, c, c != nullptr ? &c->site_ : nullptr);
   if (c == nullptr) panicWith("close of nil channel");
   c->lock_.lock();
   if (c->closed_.load(std::memory_order_relaxed)) {

@@ -60,10 +60,13 @@ void yieldCurrent(G& self);
 extern std::atomic<int> gInterceptingSchedulers;
 
 // schedulePoint() announces a visible operation by the current goroutine (if any).
-inline void schedulePoint(OpKind kind, const void* object) {
+inline void schedulePoint(OpKind kind, const void* object,
+                          const std::source_location* site = nullptr) {
   if (gInterceptingSchedulers.load(std::memory_order_relaxed) == 0) [[likely]] return;
   G* g = currentG();
-  if (g != nullptr && g->sched->interceptsOps()) g->sched->schedulePoint(*g, Op{kind, object});
+  if (g != nullptr && g->sched->interceptsOps()) {
+    g->sched->schedulePoint(*g, Op{kind, object, site});
+  }
 }
 
 // runtimeRandomU64(): the current goroutine's scheduler's randomness, or a thread-local

@@ -95,7 +95,8 @@ RuntimeCore::~RuntimeCore() {
 
 std::unique_ptr<Scheduler> RuntimeCore::makeScheduler() {
   if (config_.strategy != nullptr) {
-    return std::make_unique<DeterministicScheduler>(*this, *config_.strategy);
+    return std::make_unique<DeterministicScheduler>(*this, *config_.strategy, config_.observer,
+                                                    config_.maxSteps);
   }
   return std::make_unique<WorkStealScheduler>(*this, config_.workers);
 }
@@ -239,10 +240,12 @@ void RuntimeCore::recordPanic(G& g, std::exception_ptr e) {
   if (failureHook_ != nullptr) failureHook_(failureHookArg_);
 }
 
-void RuntimeCore::recordFatal(const FatalError& e) {
+void RuntimeCore::recordFatal(const FatalError& e) { recordFailure(std::make_exception_ptr(e)); }
+
+void RuntimeCore::recordFailure(std::exception_ptr e) {
   std::lock_guard lock(failMu_);
   if (failed_.load(std::memory_order_relaxed)) return;
-  failure_ = std::make_exception_ptr(e);
+  failure_ = std::move(e);
   failed_.store(true, std::memory_order_release);
   if (failureHook_ != nullptr) failureHook_(failureHookArg_);
 }

@@ -50,6 +50,8 @@ class RuntimeCore {
   // Failure recording; the first failure wins and ends the run.
   void recordPanic(G& g, std::exception_ptr e);
   void recordFatal(const FatalError& e);
+  // recordFailure() records any other run-ending failure (e.g. StepLimitExceeded).
+  void recordFailure(std::exception_ptr e);
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   // onFailure is called once when the first failure is recorded (the scheduler stops).
   void setFailureHook(void (*hook)(void*), void* arg) {

@@ -17,28 +17,23 @@
 #include <string_view>
 
 #include "g.h"
+#include "weft/sim/events.h"
 
 namespace weft::internal {
 
 using Nanos = std::int64_t;  // nanoseconds on the scheduler's clock (virtual in sim mode)
 
 // A visible operation, announced before it takes effect (deterministic mode may switch
-// goroutines there) and used by tracing and race detection.
-enum class OpKind : std::uint8_t {
-  kGo, kYield,
-  kChanMake, kChanSend, kChanRecv, kChanClose, kChanLen, kSelect,
-  kMutexLock, kMutexUnlock, kRLock, kRUnlock,
-  kCondWait, kCondSignal, kCondBroadcast,
-  kOnce, kWaitGroupAdd, kWaitGroupWait,
-  kAtomicLoad, kAtomicStore, kAtomicRmw,
-  kTimer, kSleep, kContext,
-  kCellRead, kCellWrite,
-};
-std::string_view toString(OpKind k);
+// goroutines there) and used by tracing and race detection. The kinds are public (sim/events.h)
+// because traces and strategies name them.
+using OpKind = sim::OpKind;
+using sim::toString;
+
 
 struct Op {
   OpKind kind;
   const void* object;
+  const std::source_location* site = nullptr;  // the object's creation site, when known
 };
 
 // A pending timer (Go: runtime.timer). Owned by its creator; the scheduler only links it.

@@ -5,6 +5,7 @@
 //   weft::FatalError  an unrecoverable Go fatal error ("all goroutines are asleep - deadlock!",
 //                     "sync: unlock of unlocked mutex", ...). The run ends with it even if user
 //                     code catches it; goroutineDump() is Go's "goroutine N [reason]:" listing.
+//   weft::StepLimitExceeded  deterministic mode: the execution exceeded Config::maxSteps.
 //   weft::UsageError  misuse of weft's own API that Go cannot express (a blocking operation
 //                     outside any goroutine, a bad configuration value).
 #pragma once
@@ -70,6 +71,13 @@ class FatalError : public std::exception {
   std::string message_;
   std::string what_;
   std::string dump_;
+};
+
+// StepLimitExceeded: deterministic mode only; an execution ran more scheduling points than
+// Config::maxSteps (a livelock, such as two goroutines yielding to each other forever).
+class StepLimitExceeded : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class UsageError : public std::logic_error {

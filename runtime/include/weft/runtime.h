@@ -27,7 +27,8 @@ class Task;
 
 namespace sim {
 class Strategy;
-}
+class Observer;
+}  // namespace sim
 
 using GoroutineId = std::uint64_t;
 
@@ -41,6 +42,11 @@ struct Config {
   // Deterministic mode: when set, the run happens on the calling thread under a seeded
   // scheduler that asks this strategy at every visible operation (see weft/sim/strategy.h).
   sim::Strategy* strategy = nullptr;
+  // Deterministic mode only: told every scheduling point, block, wake, spawn and exit.
+  sim::Observer* observer = nullptr;
+  // Deterministic mode only: an execution that takes more scheduling points than this ends
+  // with weft::StepLimitExceeded (a livelock, or a body too big for exploration).
+  std::uint64_t maxSteps = 100000;
 };
 
 // A goroutine as seen in reports and dumps.

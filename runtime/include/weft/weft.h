@@ -6,3 +6,4 @@
 #include "weft/go.h"
 #include "weft/runtime.h"
 #include "weft/select.h"
+#include "weft/shared.h"

@@ -1,20 +1,27 @@
-// RandomStrategy: a uniform random walk. At every scheduling point any runnable goroutine is
+// RandomStrategy: a uniform random walk. At every scheduling point each runnable goroutine is
 // equally likely to run next. Seeded; the same seed replays the same schedule.
 #pragma once
 
 #include <cstdint>
 
-#include "weft/sim/strategy.h"
+#include "weft/harness/strategy.h"
 
 namespace weft::harness {
 
-class RandomStrategy : public sim::Strategy {
+class RandomStrategy : public Strategy {
  public:
-  explicit RandomStrategy(std::uint64_t seed) : state_(seed) {}
+  explicit RandomStrategy(std::uint64_t seed = 0) : state_(seed) {}
 
+  bool beginExecution(std::uint64_t seed, std::uint64_t) override {
+    state_ = seed;
+    return true;
+  }
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current) override;
-  std::uint64_t nextU64() override;
+                        std::optional<sim::GoroutineId>) override {
+    return runnable[splitmix64(state_) % runnable.size()];
+  }
+  std::uint64_t nextU64() override { return splitmix64(state_); }
+  std::string describe() const override { return "WEFT_STRATEGY=random"; }
 
  private:
   std::uint64_t state_;

@@ -1,0 +1,52 @@
+// Shared<T>: a watched shared variable, weft's counterpart of a plain variable that goroutines
+// share (usually under a lock, sometimes by mistake without one).
+//
+//   weft::Shared<int> balance{100, "balance"};
+//   balance.store(balance.load() + 10);   // two visible operations: a lost update is explorable
+//
+// In production a Shared<T> is exactly a T (load/store are plain accesses). In deterministic
+// mode every load and store is a scheduling point, so the explorer can interleave other
+// goroutines between a read and the write that depends on it (lost updates, atomicity
+// violations), and the race detector (issue #4) sees each access. It is NOT a synchronization
+// primitive: protect it with a Mutex, a channel or an atomic as you would the plain variable.
+#pragma once
+
+#include <source_location>
+#include <string>
+#include <utility>
+
+namespace weft {
+
+namespace internal {
+void cellAccess(const void* cell, bool write, const std::source_location* site);
+}
+
+template <class T>
+class Shared {
+ public:
+  explicit Shared(T initial = T{}, const char* name = nullptr,
+                  std::source_location site = std::source_location::current())
+      : value_(std::move(initial)), name_(name), site_(site) {}
+  Shared(const Shared&) = delete;
+  Shared& operator=(const Shared&) = delete;
+
+  // load() reads the value (a scheduling point in deterministic mode).
+  T load() const {
+    internal::cellAccess(this, false, &site_);
+    return value_;
+  }
+  // store() writes the value (a scheduling point in deterministic mode).
+  void store(T v) {
+    internal::cellAccess(this, true, &site_);
+    value_ = std::move(v);
+  }
+  const char* name() const { return name_; }
+  const std::source_location& site() const { return site_; }
+
+ private:
+  T value_;
+  const char* name_;
+  std::source_location site_;
+};
+
+}  // namespace weft

@@ -1,0 +1,60 @@
+// sim::Observer: what deterministic mode tells the harness about an execution, in order. The
+// harness builds traces, reports and (issue #4) race detection from these events; the runtime
+// never formats anything itself.
+//
+// Identity: goroutines by id (restarting at 1 every run); objects by address, which the
+// observer must map to a stable name (e.g. "chan#2, made at file:line") because addresses
+// differ between runs.
+#pragma once
+
+#include <cstdint>
+#include <source_location>
+#include <string_view>
+
+namespace weft::sim {
+
+using GoroutineId = std::uint64_t;
+
+// Visible operations: each is a scheduling point in deterministic mode.
+enum class OpKind : std::uint8_t {
+  kGo, kYield,
+  kChanMake, kChanSend, kChanRecv, kChanClose, kChanLen, kSelect,
+  kMutexLock, kMutexUnlock, kRLock, kRUnlock,
+  kCondWait, kCondSignal, kCondBroadcast,
+  kOnce, kWaitGroupAdd, kWaitGroupWait,
+  kAtomicLoad, kAtomicStore, kAtomicRmw,
+  kTimer, kSleep, kContext,
+  kCellRead, kCellWrite,
+};
+
+std::string_view toString(OpKind k);
+
+// An operation about to take effect: reported when it proceeds, i.e. after any preemption at
+// its scheduling point (so the trace shows operations in the order they happened).
+struct OpEvent {
+  std::uint64_t step;        // 1-based index of this operation in the execution
+  GoroutineId goroutine;     // who performs it
+  OpKind kind;
+  const void* object;        // the channel, mutex, cell... (null for go/yield)
+  const std::source_location* site;  // where the object was created, when known
+};
+
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  virtual void onOp(const OpEvent& e) = 0;
+  // The strategy switched away from `g` (which could have continued) to `next`.
+  virtual void onPreempt(GoroutineId g, GoroutineId next) = 0;
+  // A goroutine started (parent 0 for main).
+  virtual void onSpawn(GoroutineId parent, GoroutineId child, std::string_view name,
+                       const std::source_location& site) = 0;
+  // `g` blocked with Go's wait reason text ("chan receive", "sync.Mutex.Lock", ...).
+  virtual void onBlock(GoroutineId g, std::string_view reason) = 0;
+  // `g` was made runnable by `by` (0: by a timer / the scheduler).
+  virtual void onUnblock(GoroutineId g, GoroutineId by) = 0;
+  virtual void onExit(GoroutineId g) = 0;
+  // The virtual clock moved to `nanos` (timers are about to fire).
+  virtual void onTimeAdvance(std::int64_t nanos) = 0;
+};
+
+}  // namespace weft::sim

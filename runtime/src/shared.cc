@@ -1,0 +1,11 @@
+// The scheduling point behind weft::Shared<T> (shared.h).
+#include "park.h"
+#include "weft/shared.h"
+
+namespace weft::internal {
+
+void cellAccess(const void* cell, bool write, const std::source_location* site) {
+  schedulePoint(write ? OpKind::kCellWrite : OpKind::kCellRead, cell, site);
+}
+
+}  // namespace weft::internal
