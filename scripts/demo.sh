@@ -4,4 +4,4 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh" release >/dev/null
-"$root/build/release/examples/pipeline"
+"$root/build/release/examples/demo"

@@ -177,7 +177,7 @@ Outcome Explorer::runOnce(sim::Strategy& s, sim::Observer* obs) {
     std::string all;
     for (const auto& f : failures) all += f + (f.empty() || f.back() != '\n' ? "\n" : "");
     std::string first = failures.front().substr(0, failures.front().find('\n'));
-    std::string details = all;
+    std::string details = failures.size() == 1 && all == first + "\n" ? std::string() : all;
     if (out.kind) details += "\n(the execution also ended with " + out.describe() + ")\n";
     out = {FailureKind::kAssertion, first, details};
   }

@@ -50,22 +50,25 @@ std::string jsonEscape(std::string_view s) {
 }
 }  // namespace
 
-const std::string& Trace::objectName(sim::OpKind kind, const void* object,
-                                     const std::source_location* site) {
+const std::string& Trace::objectName(const sim::OpEvent& e) {
   // A channel made at an address that held an earlier object is a new object.
-  auto it = objectNames_.find(object);
-  if (it != objectNames_.end() && kind != sim::OpKind::kChanMake) return it->second;
-  std::string prefix(objectPrefix(kind));
-  std::string name = fmt::format("{}#{}", prefix, ++kindCounters_[prefix]);
-  objectLegend_.emplace_back(name, site != nullptr ? shortSite(*site) : std::string());
-  return objectNames_[object] = std::move(name);
+  auto it = objectNames_.find(e.object);
+  if (it != objectNames_.end() && e.kind != sim::OpKind::kChanMake) return it->second;
+  std::string prefix(objectPrefix(e.kind));
+  std::string name = e.name != nullptr ? std::string(e.name)
+                                       : fmt::format("{}#{}", prefix, ++kindCounters_[prefix]);
+  std::string site = e.site != nullptr ? shortSite(*e.site) : std::string();
+  if (e.name != nullptr) site = prefix + (site.empty() ? "" : " made at " + site);
+  else if (!site.empty()) site = "made at " + site;
+  objectLegend_.emplace_back(name, site);
+  return objectNames_[e.object] = std::move(name);
 }
 
 void Trace::onOp(const sim::OpEvent& e) {
   ops_ = e.step;
   std::string text(sim::toString(e.kind));
   if (e.object != nullptr && !objectPrefix(e.kind).empty()) {
-    text += " " + objectName(e.kind, e.object, e.site);
+    text += " " + objectName(e);
   }
   events_.push_back({TraceEvent::Kind::kOp, e.step, e.goroutine, std::move(text)});
 }
@@ -169,7 +172,7 @@ std::string Trace::table() const {
                        row.site.empty() ? "?" : row.site);
   }
   for (const auto& [name, site] : objectLegend_) {
-    out += fmt::format("  {}: {}\n", name, site.empty() ? "(no creation site)" : "made at " + site);
+    out += fmt::format("  {}: {}\n", name, site.empty() ? "(no creation site)" : site);
   }
   return out;
 }

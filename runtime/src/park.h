@@ -61,11 +61,12 @@ extern std::atomic<int> gInterceptingSchedulers;
 
 // schedulePoint() announces a visible operation by the current goroutine (if any).
 inline void schedulePoint(OpKind kind, const void* object,
-                          const std::source_location* site = nullptr) {
+                          const std::source_location* site = nullptr,
+                          const char* name = nullptr) {
   if (gInterceptingSchedulers.load(std::memory_order_relaxed) == 0) [[likely]] return;
   G* g = currentG();
   if (g != nullptr && g->sched->interceptsOps()) {
-    g->sched->schedulePoint(*g, Op{kind, object, site});
+    g->sched->schedulePoint(*g, Op{kind, object, site, name});
   }
 }
 

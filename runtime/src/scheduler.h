@@ -34,6 +34,7 @@ struct Op {
   OpKind kind;
   const void* object;
   const std::source_location* site = nullptr;  // the object's creation site, when known
+  const char* name = nullptr;                   // the object's user-given name, if any
 };
 
 // A pending timer (Go: runtime.timer). Owned by its creator; the scheduler only links it.

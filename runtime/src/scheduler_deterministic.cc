@@ -82,7 +82,7 @@ void DeterministicScheduler::schedulePoint(G& self, const Op& op) {
     yieldCurrent(self);
   }
   if (observer_ != nullptr) {
-    observer_->onOp(sim::OpEvent{++ops_, self.id, op.kind, op.object, op.site});
+    observer_->onOp(sim::OpEvent{++ops_, self.id, op.kind, op.object, op.site, op.name});
   }
 }
 

@@ -4,8 +4,9 @@
 
 namespace weft::internal {
 
-void cellAccess(const void* cell, bool write, const std::source_location* site) {
-  schedulePoint(write ? OpKind::kCellWrite : OpKind::kCellRead, cell, site);
+void cellAccess(const void* cell, bool write, const std::source_location* site,
+                const char* name) {
+  schedulePoint(write ? OpKind::kCellWrite : OpKind::kCellRead, cell, site, name);
 }
 
 }  // namespace weft::internal

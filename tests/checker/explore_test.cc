@@ -55,8 +55,8 @@ TEST(Explore, FindsLostUpdateOnWatchedCellAsAssertionFailure) {
   EXPECT_NE(r.failure->message.find("lost update"), std::string::npos) << r.failure->format();
   EXPECT_GE(r.failure->preemptions, 1u);
   std::string text = r.failure->format();
-  EXPECT_NE(text.find("read cell#1"), std::string::npos) << text;
-  EXPECT_NE(text.find("write cell#1"), std::string::npos) << text;
+  EXPECT_NE(text.find("read counter"), std::string::npos) << text;
+  EXPECT_NE(text.find("write counter"), std::string::npos) << text;
   EXPECT_NE(text.find("replay: WEFT_REPLAY=w1."), std::string::npos) << text;
   EXPECT_NE(text.find("--gtest_filter='Explore.FindsLostUpdateOnWatchedCellAsAssertionFailure'"),
             std::string::npos)

@@ -18,7 +18,8 @@
 namespace weft {
 
 namespace internal {
-void cellAccess(const void* cell, bool write, const std::source_location* site);
+void cellAccess(const void* cell, bool write, const std::source_location* site,
+                const char* name);
 }
 
 template <class T>
@@ -32,12 +33,12 @@ class Shared {
 
   // load() reads the value (a scheduling point in deterministic mode).
   T load() const {
-    internal::cellAccess(this, false, &site_);
+    internal::cellAccess(this, false, &site_, name_);
     return value_;
   }
   // store() writes the value (a scheduling point in deterministic mode).
   void store(T v) {
-    internal::cellAccess(this, true, &site_);
+    internal::cellAccess(this, true, &site_, name_);
     value_ = std::move(v);
   }
   const char* name() const { return name_; }

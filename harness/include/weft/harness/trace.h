@@ -53,8 +53,7 @@ class Trace : public sim::Observer {
     std::string name;
     std::string site;
   };
-  const std::string& objectName(sim::OpKind kind, const void* object,
-                                const std::source_location* site);
+  const std::string& objectName(const sim::OpEvent& e);
 
   std::vector<TraceEvent> events_;
   std::uint64_t ops_ = 0;

@@ -37,6 +37,7 @@ struct OpEvent {
   OpKind kind;
   const void* object;        // the channel, mutex, cell... (null for go/yield)
   const std::source_location* site;  // where the object was created, when known
+  const char* name;                  // the object's user-given name, or null
 };
 
 class Observer {
