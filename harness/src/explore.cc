@@ -54,7 +54,9 @@ bool envBool(const char* name, bool fallback) {
 std::unique_ptr<Strategy> makeStrategy(const ExploreOptions& o) {
   if (o.strategy == "random") return std::make_unique<RandomStrategy>();
   if (o.strategy == "pct") {
-    return std::make_unique<PctStrategy>(o.pctDepth, o.pctSteps == 0 ? 64 : o.pctSteps);
+    // An explicit WEFT_PCT_STEPS fixes k (so a seed line reproduces exactly); 0 learns it.
+    return o.pctSteps == 0 ? std::make_unique<PctStrategy>(o.pctDepth)
+                           : std::make_unique<PctStrategy>(o.pctDepth, o.pctSteps, false);
   }
   if (o.strategy == "roundrobin") return std::make_unique<RoundRobinStrategy>();
   throw UsageError(fmt::format("weft: unknown strategy '{}' (WEFT_STRATEGY): expected random, "

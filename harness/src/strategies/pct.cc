@@ -8,8 +8,8 @@
 
 namespace weft::harness {
 
-PctStrategy::PctStrategy(int depth, std::uint64_t initialSteps)
-    : depth_(depth), k_(std::max<std::uint64_t>(initialSteps, 1)) {
+PctStrategy::PctStrategy(int depth, std::uint64_t initialSteps, bool learn)
+    : depth_(depth), k_(std::max<std::uint64_t>(initialSteps, 1)), learn_(learn) {
   if (depth < 1) {
     throw UsageError(fmt::format("weft: PCT depth {} is invalid: expected an integer >= 1 "
                                  "(WEFT_PCT_DEPTH)",
@@ -41,7 +41,12 @@ bool PctStrategy::beginExecution(std::uint64_t seed, std::uint64_t) {
   return true;
 }
 
-void PctStrategy::endExecution(std::uint64_t decisions) { k_ = std::max(k_, decisions); }
+void PctStrategy::endExecution(std::uint64_t decisions) {
+  if (!learn_) return;
+  decisions = std::max<std::uint64_t>(decisions, 1);
+  k_ = learned_ ? std::max(k_, decisions) : decisions;  // the first guess is replaced outright
+  learned_ = true;
+}
 
 sim::GoroutineId PctStrategy::next(std::span<const sim::GoroutineId> runnable,
                                    std::optional<sim::GoroutineId>) {

@@ -19,7 +19,9 @@ namespace weft::harness {
 
 class PctStrategy : public Strategy {
  public:
-  explicit PctStrategy(int depth = 3, std::uint64_t initialSteps = 64);
+  // initialSteps: k for the first execution. learn: afterwards, k is the largest number of
+  // decisions seen in any execution so far (otherwise k stays initialSteps).
+  explicit PctStrategy(int depth = 3, std::uint64_t initialSteps = 16, bool learn = true);
 
   bool beginExecution(std::uint64_t seed, std::uint64_t index) override;
   void endExecution(std::uint64_t decisions) override;
@@ -35,6 +37,8 @@ class PctStrategy : public Strategy {
  private:
   const int depth_;
   std::uint64_t k_;
+  const bool learn_;
+  bool learned_ = false;
   std::uint64_t state_ = 0;
   std::uint64_t step_ = 0;
   std::vector<std::uint64_t> changePoints_;  // sorted, size depth-1
