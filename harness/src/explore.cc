@@ -74,8 +74,8 @@ class Dispatch final : public sim::Strategy, public sim::Observer {
   sim::Observer* observer = nullptr;
 
   sim::GoroutineId next(std::span<const sim::GoroutineId> r,
-                        std::optional<sim::GoroutineId> c) override {
-    return strategy->next(r, c);
+                        std::optional<sim::GoroutineId> c, bool y) override {
+    return strategy->next(r, c, y);
   }
   std::uint64_t nextU64() override { return strategy->nextU64(); }
   void onOp(const sim::OpEvent& e) override {

@@ -39,7 +39,9 @@ void park(G& self, WaitReason reason, ParkCommit commit, void* arg) {
   self.commit = commit;
   self.commitArg = arg;
   self.switchReason = SwitchReason::kPark;
-  FiberContext::switchTo(self.ctx, *self.returnTo);
+  if (!(self.sched->interceptsOps() && self.sched->parkDirect(self))) {
+    FiberContext::switchTo(self.ctx, *self.returnTo);
+  }
   self.waitReason = WaitReason::kNone;
   afterSwitchIn(self);
 }
@@ -53,6 +55,7 @@ void parkForever(G& self, WaitReason reason) {
 
 void yieldCurrent(G& self) {
   self.switchReason = SwitchReason::kYield;
+  if (self.sched->interceptsOps() && self.sched->yieldDirect(self)) return;
   FiberContext::switchTo(self.ctx, *self.returnTo);
   afterSwitchIn(self);
 }

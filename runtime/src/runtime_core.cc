@@ -291,10 +291,18 @@ RunResult RuntimeCore::run(Task main, std::source_location where) {
   stopping_.store(false);
   failed_.store(false);
   failure_ = nullptr;
-  std::unique_ptr<Scheduler> sched = makeScheduler();
-  sched_ = sched.get();
+  // The deterministic scheduler is reused across runs (exploration runs thousands); the
+  // production one owns threads and is made per run.
+  std::unique_ptr<Scheduler> sched;
+  if (config_.strategy != nullptr) {
+    if (!simScheduler_) simScheduler_ = makeScheduler();
+    sched_ = simScheduler_.get();
+  } else {
+    sched = makeScheduler();
+    sched_ = sched.get();
+  }
   main_ = newG(std::move(main), "main", where);
-  sched->run(*main_);
+  sched_->run(*main_);
 
   stopping_.store(true);
   RunResult result;

@@ -88,6 +88,7 @@ class RuntimeCore {
 
   Config config_;
   StackPool stacks_;
+  std::unique_ptr<Scheduler> simScheduler_;  // deterministic mode: reused across runs
   Scheduler* sched_ = nullptr;  // valid during run()
   G* main_ = nullptr;
   std::atomic<std::uint64_t> nextId_{1};

@@ -74,6 +74,13 @@ class Scheduler {
   // (Go: runqput with next=true).
   virtual void ready(G& g, bool handoff) = 0;
 
+  // parkDirect()/yieldDirect(): a scheduler that runs everything on one thread may take over a
+  // park (self.commit and self.waitReason already set) or a yield itself, e.g. to commit on the
+  // goroutine's own stack and hand the CPU straight to the next goroutine (one switch instead of
+  // two). Return false to get the common path (switch to self.returnTo).
+  virtual bool parkDirect(G& /*self*/) { return false; }
+  virtual bool yieldDirect(G& /*self*/) { return false; }
+
   // schedulePoint() announces a visible operation by the current goroutine. Only called when
   // interceptsOps() (the production scheduler ignores them, so primitives test the flag inline).
   virtual void schedulePoint(G& self, const Op& op) = 0;

@@ -13,22 +13,26 @@ DeterministicScheduler::DeterministicScheduler(RuntimeCore& rt, sim::Strategy& s
                                                sim::Observer* observer, std::uint64_t maxSteps)
     : rt_(rt), strategy_(strategy), observer_(observer), maxSteps_(maxSteps) {
   interceptsOps_ = true;
-  gInterceptingSchedulers.fetch_add(1, std::memory_order_relaxed);
 }
 
-DeterministicScheduler::~DeterministicScheduler() {
-  gInterceptingSchedulers.fetch_sub(1, std::memory_order_relaxed);
+void DeterministicScheduler::addCandidate(G& g) {
+  auto it = std::lower_bound(ids_.begin(), ids_.end(), g.id);
+  auto at = it - ids_.begin();
+  ids_.insert(it, g.id);
+  cands_.insert(cands_.begin() + at, &g);
 }
 
-void DeterministicScheduler::makeRunnable(G& g) {
-  auto it = std::lower_bound(runnable_.begin(), runnable_.end(), &g,
-                             [](const G* a, const G* b) { return a->id < b->id; });
-  runnable_.insert(it, &g);
+void DeterministicScheduler::removeCandidate(G& g) {
+  auto it = std::lower_bound(ids_.begin(), ids_.end(), g.id);
+  WEFT_CHECK(it != ids_.end() && *it == g.id);
+  auto at = it - ids_.begin();
+  ids_.erase(it);
+  cands_.erase(cands_.begin() + at);
 }
 
 void DeterministicScheduler::spawn(G& g) {
   g.sched = this;
-  makeRunnable(g);
+  addCandidate(g);
   if (observer_ != nullptr) {
     observer_->onSpawn(current_ != nullptr ? current_->id : 0, g.id, g.name, g.spawnSite);
   }
@@ -39,51 +43,99 @@ void DeterministicScheduler::ready(G& g, bool /*handoff*/) {
   if (!g.state.compare_exchange_strong(expected, GState::kRunnable)) {
     checkFailed("ready() of a goroutine that is not waiting", std::source_location::current());
   }
-  makeRunnable(g);
+  addCandidate(g);
   if (observer_ != nullptr) observer_->onUnblock(g.id, current_ != nullptr ? current_->id : 0);
 }
 
-// choose() asks the strategy among runnable_ (plus `current`, still running, if non-null).
-// With a single candidate there is nothing to decide and the strategy is not asked.
-G* DeterministicScheduler::choose(G* current) {
-  if (current == nullptr && runnable_.size() == 1) return runnable_.front();
-  ids_.clear();
-  for (G* g : runnable_) ids_.push_back(g->id);
-  if (current != nullptr) {
-    ids_.insert(std::lower_bound(ids_.begin(), ids_.end(), current->id), current->id);
-  }
+// choose() asks the strategy among cands_, which includes `current` when it may go on.
+G* DeterministicScheduler::choose(G* current, bool yielding) {
+  if (cands_.size() == 1) return cands_.front();
   sim::GoroutineId pick = strategy_.next(
-      ids_, current != nullptr ? std::optional<sim::GoroutineId>(current->id) : std::nullopt);
-  if (current != nullptr && pick == current->id) return current;
-  for (G* g : runnable_) {
-    if (g->id == pick) return g;
+      ids_, current != nullptr ? std::optional<sim::GoroutineId>(current->id) : std::nullopt,
+      yielding);
+  auto it = std::lower_bound(ids_.begin(), ids_.end(), pick);
+  if (it == ids_.end() || *it != pick) {
+    usageError(fmt::format(
+        "weft: sim::Strategy::next returned goroutine {}, which is not runnable", pick));
   }
-  usageError(fmt::format("weft: sim::Strategy::next returned goroutine {}, which is not runnable",
-                         pick));
+  return cands_[static_cast<std::size_t>(it - ids_.begin())];
+}
+
+void DeterministicScheduler::enter(G& g) {
+  g.returnTo = &ctx_;
+  g.started = true;
+  g.state.store(GState::kRunning, std::memory_order_relaxed);
+  current_ = &g;
+  setCurrentG(&g);
+}
+
+// switchDirect() hands the CPU from `from` (running, already filed as runnable or waiting) to
+// `to`, and returns when some goroutine (or the loop) switches back to `from`.
+void DeterministicScheduler::switchDirect(G& from, G& to) {
+  if (!from.stack.canaryIntact()) [[unlikely]] fatalStackOverflow(from);
+  if (mainExited_) ++drainResumes_;
+  enter(to);
+  FiberContext::switchTo(from.ctx, to.ctx);
+}
+
+void DeterministicScheduler::switchToLoop(G& from) {
+  if (!from.stack.canaryIntact()) [[unlikely]] fatalStackOverflow(from);
+  FiberContext::switchTo(from.ctx, ctx_);
 }
 
 void DeterministicScheduler::schedulePoint(G& self, const Op& op) {
-  ++steps_;
-  if (steps_ > maxSteps_) [[unlikely]] {
+  if (++steps_ > maxSteps_) [[unlikely]] {
     if (!rt_.failed()) {
       rt_.recordFailure(std::make_exception_ptr(StepLimitExceeded(fmt::format(
           "weft: execution exceeded {} scheduling points (Config::maxSteps, WEFT_MAX_STEPS); "
           "a livelock, or a body too large to explore",
           maxSteps_))));
     }
-    yieldCurrent(self);  // never resumed except to be unwound
+    self.switchReason = SwitchReason::kYield;
+    self.state.store(GState::kRunnable, std::memory_order_relaxed);
+    switchToLoop(self);  // never resumed except to be unwound
     return;
   }
-  G* pick = runnable_.empty() ? &self : choose(&self);
-  if (pick != &self) {
-    // Preempt: self goes back to the runnable set and `pick` runs next.
-    if (observer_ != nullptr) observer_->onPreempt(self.id, pick->id);
-    forcedNext_ = pick;
-    yieldCurrent(self);
+  if (cands_.size() > 1 && !rt_.failed()) {
+    G* pick = choose(&self, op.kind == OpKind::kYield);
+    if (pick != &self) {
+      if (observer_ != nullptr) observer_->onPreempt(self.id, pick->id);
+      self.state.store(GState::kRunnable, std::memory_order_relaxed);
+      if (drainExhausted()) {
+        self.switchReason = SwitchReason::kYield;
+        switchToLoop(self);
+      } else {
+        switchDirect(self, *pick);
+      }
+    }
   }
   if (observer_ != nullptr) {
     observer_->onOp(sim::OpEvent{++ops_, self.id, op.kind, op.object, op.site, op.name});
   }
+}
+
+bool DeterministicScheduler::parkDirect(G& self) {
+  if (rt_.stopping()) return false;  // shutdown unwinding: the common path
+  // Single-threaded, so the commit may run before the switch: nobody can ready self meanwhile.
+  self.state.store(GState::kWaiting, std::memory_order_relaxed);
+  if (self.commit != nullptr && !self.commit(self, self.commitArg)) {
+    self.state.store(GState::kRunning, std::memory_order_relaxed);
+    return true;  // the park was cancelled; go on
+  }
+  removeCandidate(self);
+  if (observer_ != nullptr) observer_->onBlock(self.id, toString(self.waitReason));
+  if (!cands_.empty() && !rt_.failed() && !drainExhausted()) {
+    switchDirect(self, *choose(nullptr, false));
+  } else {
+    switchToLoop(self);  // nobody runnable: timers, deadlock or the end of the run
+  }
+  return true;
+}
+
+bool DeterministicScheduler::yieldDirect(G& /*self*/) {
+  // weft::yield()'s scheduling point (OpKind::kYield) already let the strategy pick anyone,
+  // with `yielding` set; there is nothing more to do.
+  return !rt_.stopping();
 }
 
 bool DeterministicScheduler::fireDueTimers() {
@@ -106,50 +158,47 @@ bool DeterministicScheduler::fireDueTimers() {
   return true;
 }
 
-// runUntilSwitch() resumes g and files it by why it switched out.
-void DeterministicScheduler::runUntilSwitch(G& g) {
-  current_ = &g;
-  for (;;) {
-    rt_.resume(g, ctx_);
-    if (g.switchReason == SwitchReason::kPark) {
-      if (!RuntimeCore::commitPark(g)) continue;
-      if (observer_ != nullptr) observer_->onBlock(g.id, toString(g.waitReason));
-    } else if (g.switchReason == SwitchReason::kYield) {
-      g.state.store(GState::kRunnable, std::memory_order_relaxed);
-      makeRunnable(g);
-    } else {
-      const bool wasMain = &g == main_;
-      if (observer_ != nullptr) observer_->onExit(g.id);
-      rt_.finishExit(g);
+void DeterministicScheduler::run(G& main) {
+  // Fresh state for this run (the scheduler object is reused across runs of one Runtime).
+  main_ = &main;
+  current_ = nullptr;
+  cands_.clear();
+  ids_.clear();
+  now_ = kEpoch;
+  steps_ = ops_ = drainResumes_ = 0;
+  mainExited_ = false;
+  gInterceptingSchedulers.fetch_add(1, std::memory_order_relaxed);
+  main.sched = this;
+  ctx_.initForThread();
+  addCandidate(main);
+  if (observer_ != nullptr) observer_->onSpawn(0, main.id, main.name, main.spawnSite);
+  while (!rt_.failed()) {
+    if (mainExited_ && (cands_.empty() || drainExhausted())) break;
+    if (cands_.empty()) {
+      if (fireDueTimers()) continue;
+      rt_.recordFatal(FatalError("all goroutines are asleep - deadlock!", rt_.goroutineDump()));
+      break;
+    }
+    G* g = choose(nullptr, false);
+    enter(*g);
+    FiberContext::switchTo(ctx_, g->ctx);
+    // Some goroutine switched back here: it exited, or parked/was preempted with nobody (or
+    // nobody allowed) to hand over to.
+    G* back = current_;
+    current_ = nullptr;
+    setCurrentG(nullptr);
+    if (!back->stack.canaryIntact()) [[unlikely]] fatalStackOverflow(*back);
+    if (back->switchReason == SwitchReason::kExit) {
+      const bool wasMain = back == main_;
+      removeCandidate(*back);
+      if (observer_ != nullptr) observer_->onExit(back->id);
+      rt_.finishExit(*back);
       // Main returned: drain (see Scheduler::run), without advancing virtual time.
       if (wasMain) mainExited_ = true;
     }
-    break;
-  }
-  current_ = nullptr;
-}
-
-void DeterministicScheduler::run(G& main) {
-  main_ = &main;
-  main.sched = this;
-  ctx_.initForThread();
-  makeRunnable(main);
-  if (observer_ != nullptr) observer_->onSpawn(0, main.id, main.name, main.spawnSite);
-  while (!rt_.failed()) {
-    G* g = std::exchange(forcedNext_, nullptr);
-    if (g == nullptr) {
-      if (mainExited_ && (runnable_.empty() || ++drainResumes_ > kDrainBudget)) break;
-      if (runnable_.empty()) {
-        if (fireDueTimers()) continue;
-        rt_.recordFatal(FatalError("all goroutines are asleep - deadlock!", rt_.goroutineDump()));
-        break;
-      }
-      g = choose(nullptr);
-    }
-    runnable_.erase(std::find(runnable_.begin(), runnable_.end(), g));
-    runUntilSwitch(*g);
   }
   timers_.drain();
+  gInterceptingSchedulers.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void DeterministicScheduler::addTimer(TimerNode& t) { timers_.push(&t); }

@@ -8,12 +8,17 @@
 // runs at each scheduling point (next), and every random number (nextU64: select's choice among
 // ready cases, the firing order of timers due at the same instant, user randomness).
 //
+// Switching is direct: being single-threaded, a goroutine that is preempted or parks commits
+// on its own stack and switches straight to the goroutine the strategy chose (Go's direct
+// hand-off), so a decision costs one context switch. The scheduler's own context (the loop in
+// run()) is entered only to start, when nobody can run (timers, deadlock), and on exit.
+//
 // Invariants:
-//  - runnable_ is sorted by goroutine id and holds exactly the kRunnable goroutines that are not
-//    running; at most one goroutine is kRunning (current_).
-//  - now_ only moves forward, and only when runnable_ is empty.
-//  - steps_ counts scheduling points; preemptions_ those where the strategy switched away from
-//    a goroutine that could have continued.
+//  - cands_ holds exactly the goroutines that are kRunnable or kRunning, sorted by id; ids_
+//    holds their ids in the same order (what strategies see). At most one is kRunning
+//    (current_).
+//  - now_ only moves forward, and only when cands_ is empty.
+//  - steps_ counts scheduling points (for maxSteps); ops_ the operations reported.
 #pragma once
 
 #include <cstdint>
@@ -34,12 +39,13 @@ class DeterministicScheduler final : public Scheduler {
 
   DeterministicScheduler(RuntimeCore& rt, sim::Strategy& strategy, sim::Observer* observer,
                          std::uint64_t maxSteps);
-  ~DeterministicScheduler() override;
 
   void run(G& main) override;
   void spawn(G& g) override;
   void ready(G& g, bool handoff) override;
   void schedulePoint(G& self, const Op& op) override;
+  bool parkDirect(G& self) override;
+  bool yieldDirect(G& self) override;
   Nanos now() override { return now_; }
   void addTimer(TimerNode& t) override;
   bool removeTimer(TimerNode& t) override;
@@ -47,10 +53,14 @@ class DeterministicScheduler final : public Scheduler {
   int workers() const override { return 1; }
 
  private:
-  void makeRunnable(G& g);
-  G* choose(G* current);
+  void addCandidate(G& g);
+  void removeCandidate(G& g);
+  G* choose(G* current, bool yielding);
   bool fireDueTimers();
-  void runUntilSwitch(G& g);
+  void enter(G& g);
+  void switchDirect(G& from, G& to);
+  void switchToLoop(G& from);
+  bool drainExhausted() const { return mainExited_ && drainResumes_ > kDrainBudget; }
 
   RuntimeCore& rt_;
   sim::Strategy& strategy_;
@@ -59,14 +69,13 @@ class DeterministicScheduler final : public Scheduler {
   FiberContext ctx_;
   G* main_ = nullptr;
   G* current_ = nullptr;
-  std::vector<G*> runnable_;
-  std::vector<sim::GoroutineId> ids_;  // scratch for the strategy
-  std::vector<TimerNode*> due_;        // scratch for fireDueTimers
-  G* forcedNext_ = nullptr;  // chosen at a scheduling point, to run after the preempted one
+  std::vector<G*> cands_;
+  std::vector<sim::GoroutineId> ids_;
+  std::vector<TimerNode*> due_;  // scratch for fireDueTimers
   TimerHeap timers_;
   Nanos now_ = kEpoch;
-  std::uint64_t steps_ = 0;  // scheduling points, for maxSteps
-  std::uint64_t ops_ = 0;    // operations reported to the observer
+  std::uint64_t steps_ = 0;
+  std::uint64_t ops_ = 0;
   bool mainExited_ = false;
   std::uint64_t drainResumes_ = 0;
 };

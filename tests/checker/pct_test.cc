@@ -40,9 +40,9 @@ std::pair<int, std::uint64_t> hits(const Synthetic& s, Strategy& strategy, int e
       return inner.beginExecution(seed, i);
     }
     sim::GoroutineId next(std::span<const sim::GoroutineId> r,
-                          std::optional<sim::GoroutineId> c) override {
+                          std::optional<sim::GoroutineId> c, bool y) override {
       ++decisions;
-      return inner.next(r, c);
+      return inner.next(r, c, y);
     }
     std::uint64_t nextU64() override { return inner.nextU64(); }
     std::string describe() const override { return inner.describe(); }
@@ -60,11 +60,12 @@ std::pair<int, std::uint64_t> hits(const Synthetic& s, Strategy& strategy, int e
       // exactly the constraints `bug` checks.
       auto start = makeChan<Unit>();
       auto done = makeChan<Unit>(s.n);
+      Shared<int> cell{0, "cell"};
       for (int g = 0; g < s.n; ++g) {
         go([&, g, start, done] {
           start.recv();
           for (int i = 0; i < s.steps; ++i) {
-            yield();  // one visible operation
+            cell.store(i);  // one visible operation (not yield(): PCT treats yielders as spinning)
             order.emplace_back(g, i);
           }
           done.send({});

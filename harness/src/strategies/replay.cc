@@ -8,7 +8,7 @@
 namespace weft::harness {
 
 sim::GoroutineId ReplayStrategy::next(std::span<const sim::GoroutineId> runnable,
-                                      std::optional<sim::GoroutineId> current) {
+                                      std::optional<sim::GoroutineId> current, bool /*yielding*/) {
   auto fallback = [&] { return current ? *current : runnable.front(); };
   if (pos_ >= schedule_.decisions.size()) return fallback();
   const Decision& d = schedule_.decisions[pos_];

@@ -20,11 +20,13 @@ class Strategy {
  public:
   virtual ~Strategy() = default;
 
-  // next() picks one of `runnable` (never empty, sorted by id). `current` is the goroutine that
-  // reached the scheduling point when it could go on (choosing anything else preempts it);
-  // nullopt when the previous goroutine blocked or exited.
+  // next() picks one of `runnable` (at least two, sorted by id). `current` is the goroutine that
+  // reached the scheduling point when it could go on (choosing anything else preempts it; it is
+  // one of `runnable`); nullopt when the previous goroutine blocked or exited. `yielding`: the
+  // current goroutine called weft::yield() (a spin loop, typically), so a strategy that keeps
+  // favouring it would livelock (PCT deprioritizes it).
   virtual GoroutineId next(std::span<const GoroutineId> runnable,
-                           std::optional<GoroutineId> current) = 0;
+                           std::optional<GoroutineId> current, bool yielding) = 0;
 
   // nextU64() is every random number the runtime needs.
   virtual std::uint64_t nextU64() = 0;

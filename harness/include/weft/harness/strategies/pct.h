@@ -7,7 +7,8 @@
 // initial priority (later change points drop lower). A bug of depth d among n goroutines and k
 // steps is found with probability at least 1/(n * k^(d-1)) per execution. k counts only
 // decisions with at least two runnable goroutines, estimated as the largest such count seen in
-// earlier executions (shuttle's pct.rs does the same).
+// earlier executions (shuttle's pct.rs does the same). A goroutine that yields drops to the
+// lowest priority, so spin loops make progress.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,7 @@ class PctStrategy : public Strategy {
   bool beginExecution(std::uint64_t seed, std::uint64_t index) override;
   void endExecution(std::uint64_t decisions) override;
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current) override;
+                        std::optional<sim::GoroutineId> current, bool yielding) override;
   std::uint64_t nextU64() override { return splitmix64(state_); }
   // Includes the current k estimate, so a failing execution reproduces from its seed alone.
   std::string describe() const override;

@@ -24,7 +24,7 @@ class ReplayStrategy : public Strategy {
     return true;
   }
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current) override;
+                        std::optional<sim::GoroutineId> current, bool yielding) override;
   std::uint64_t nextU64() override;
   std::string describe() const override { return "WEFT_REPLAY"; }
 
@@ -52,8 +52,8 @@ class RecordingStrategy : public Strategy {
   }
   void endExecution(std::uint64_t decisions) override { inner_.endExecution(decisions); }
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current) override {
-    sim::GoroutineId g = inner_.next(runnable, current);
+                        std::optional<sim::GoroutineId> current, bool yielding) override {
+    sim::GoroutineId g = inner_.next(runnable, current, yielding);
     schedule_.decisions.push_back({Decision::Kind::kRun, g});
     return g;
   }

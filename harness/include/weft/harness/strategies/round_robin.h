@@ -16,7 +16,7 @@ class RoundRobinStrategy : public Strategy {
     return true;
   }
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current) override {
+                        std::optional<sim::GoroutineId> current, bool /*yielding*/) override {
     if (!current) return runnable.front();
     auto it = std::upper_bound(runnable.begin(), runnable.end(), *current);
     return it == runnable.end() ? runnable.front() : *it;
