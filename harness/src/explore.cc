@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "weft/harness/schedule.h"
+#include "weft/harness/shrink.h"
+#include "weft/harness/strategies/dfs.h"
 #include "weft/harness/strategies/pct.h"
 #include "weft/harness/strategies/random.h"
 #include "weft/harness/strategies/replay.h"
@@ -59,8 +61,9 @@ std::unique_ptr<Strategy> makeStrategy(const ExploreOptions& o) {
                            : std::make_unique<PctStrategy>(o.pctDepth, o.pctSteps, false);
   }
   if (o.strategy == "roundrobin") return std::make_unique<RoundRobinStrategy>();
+  if (o.strategy == "dfs") return std::make_unique<DfsStrategy>(o.preemptionBound);
   throw UsageError(fmt::format("weft: unknown strategy '{}' (WEFT_STRATEGY): expected random, "
-                               "pct or roundrobin",
+                               "pct, roundrobin or dfs",
                                o.strategy));
 }
 
@@ -102,6 +105,20 @@ class Dispatch final : public sim::Strategy, public sim::Observer {
   }
 };
 
+// Counts operations (the "steps" of an execution) and nothing else.
+class OpCounter final : public sim::Observer {
+ public:
+  std::uint64_t ops = 0;
+  void onOp(const sim::OpEvent&) override { ++ops; }
+  void onPreempt(sim::GoroutineId, sim::GoroutineId) override {}
+  void onSpawn(sim::GoroutineId, sim::GoroutineId, std::string_view,
+               const std::source_location&) override {}
+  void onBlock(sim::GoroutineId, std::string_view) override {}
+  void onUnblock(sim::GoroutineId, sim::GoroutineId) override {}
+  void onExit(sim::GoroutineId) override {}
+  void onTimeAdvance(std::int64_t) override {}
+};
+
 thread_local std::vector<std::string>* tFailures = nullptr;
 
 struct Outcome {
@@ -120,6 +137,7 @@ class Explorer {
       : body_(body), o_(o), where_(where), rt_(makeConfig()) {}
 
   ExploreResult run();
+  ExploreResult shrinkFrom(const std::string& token);
 
  private:
   Config makeConfig() {
@@ -133,6 +151,9 @@ class Explorer {
   }
 
   Outcome runOnce(sim::Strategy& s, sim::Observer* obs);
+  Replayed replayForShrink(const Schedule& s, FailureKind kind);
+  std::optional<Replayed> searchBounded(FailureKind kind, std::uint64_t bound,
+                                        std::uint64_t budget, std::uint64_t& used);
   FailureReport report(const Outcome& first, const Schedule& schedule, std::uint64_t seed,
                        std::uint64_t index, std::string strategy);
   std::optional<FailureReport> replayToken(const std::string& token, std::uint64_t index);
@@ -140,6 +161,14 @@ class Explorer {
                                                 std::uint64_t seed, std::uint64_t index,
                                                 const std::string& strategy);
   void remember(const FailureReport& r);
+  FailureReport reportWithoutShrink(const Outcome& o, const Schedule& s, std::uint64_t index) {
+    const bool saved = shrinkEnabled_;
+    shrinkEnabled_ = false;
+    FailureReport r = report(o, s, 0, index, "WEFT_REPLAY");
+    shrinkEnabled_ = saved;
+    return r;
+  }
+  bool shrinkEnabled_ = true;
 
   const std::function<void()>& body_;
   const ExploreOptions& o_;
@@ -199,29 +228,85 @@ void Explorer::remember(const FailureReport& r) {
   out << r.token << "  # " << toString(r.kind) << ": " << r.message << "\n";
 }
 
-FailureReport Explorer::report(const Outcome& first, const Schedule& schedule, std::uint64_t seed,
-                               std::uint64_t index, std::string strategy) {
+Replayed Explorer::replayForShrink(const Schedule& s, FailureKind kind) {
+  ReplayStrategy replay(s);
+  RecordingStrategy rec(replay);
+  rec.beginExecution(0, 0);
+  OpCounter ops;
+  Outcome o = runOnce(rec, &ops);
+  Replayed r;
+  r.fails = o.kind == kind;
+  r.schedule = rec.schedule();
+  r.preempted = rec.preemptedAll();
+  std::vector<std::uint64_t> involved;
+  for (const auto& d : r.schedule.decisions) {
+    if (d.kind == Decision::Kind::kRun) involved.push_back(d.value);
+  }
+  std::sort(involved.begin(), involved.end());
+  r.size = {rec.preemptions(), ops.ops,
+            static_cast<std::uint64_t>(std::unique(involved.begin(), involved.end()) -
+                                       involved.begin())};
+  return r;
+}
+
+std::optional<Replayed> Explorer::searchBounded(FailureKind kind, std::uint64_t bound,
+                                                std::uint64_t budget, std::uint64_t& used) {
+  DfsStrategy dfs(static_cast<int>(bound));
+  RecordingStrategy rec(dfs);
+  used = 0;
+  while (used < budget && rec.beginExecution(0, used)) {
+    ++used;
+    Outcome o = runOnce(rec, nullptr);
+    rec.endExecution(0);
+    if (o.kind == kind) return replayForShrink(rec.schedule(), kind);
+  }
+  if (!dfs.exhausted()) used = budget;  // ran out: the search proved nothing
+  return std::nullopt;
+}
+
+FailureReport Explorer::report(const Outcome& first, const Schedule& original,
+                               std::uint64_t seed, std::uint64_t index, std::string strategy) {
+  Schedule schedule = original;
   FailureReport r;
+  if (o_.shrink && shrinkEnabled_ && first.kind != FailureKind::kNondeterminism) {
+    Replayed start = replayForShrink(original, *first.kind);
+    if (start.fails) {
+      ShrinkResult sr = shrinkSchedule(
+          start, [&](const Schedule& c) { return replayForShrink(c, *first.kind); },
+          o_.shrinkBudget,
+          [&](std::uint64_t bound, std::uint64_t budget, std::uint64_t& used) {
+            return searchBounded(*first.kind, bound, budget, used);
+          });
+      schedule = sr.schedule;
+      r.shrunk = sr.summary();
+      r.shrinkPath = sr.path;
+    }
+  }
   r.kind = *first.kind;
-  r.message = first.message;
-  r.details = first.details;
   r.strategy = std::move(strategy);
   r.seed = seed;
   r.execution = index;
   r.token = encodeSchedule(schedule);
-  // Replay the schedule with a full trace: the report shows that replay, which also proves
-  // the failure reproduces from the token alone.
+  if (o_.beforeMinimal) o_.beforeMinimal(r.token);
+  // Replay the (shrunk) schedule with a full trace: the report shows that replay, which also
+  // proves the failure reproduces from the token alone.
   Trace trace;
   ReplayStrategy replay(schedule);
   replay.beginExecution(0, 0);
   Outcome again = runOnce(replay, &trace);
+  // The minimal execution's own message and dump (the shrunk run may differ in details, e.g.
+  // which deposit was lost).
+  const Outcome& shown = again.kind == first.kind ? again : first;
+  r.message = shown.message;
+  r.details = shown.details;
   r.steps = trace.ops();
   r.preemptions = trace.preemptions();
   r.goroutines = trace.goroutines();
   r.trace = trace.table();
   r.traceText = trace.text();
   r.traceJson = trace.json();
-  if (!again.sameAs(first) || replay.divergence()) {
+  if (again.kind != first.kind || (schedule == original && !again.sameAs(first)) ||
+      replay.divergence()) {
     r.kind = FailureKind::kNondeterminism;
     r.message = fmt::format(
         "the test body is nondeterministic: replaying the schedule of a failing execution did "
@@ -289,7 +374,11 @@ std::optional<FailureReport> Explorer::replayToken(const std::string& token, std
   ReplayStrategy replay(s);
   replay.beginExecution(0, 0);
   Outcome o = runOnce(replay, nullptr);
-  if (o.kind) return report(o, s, 0, index, "WEFT_REPLAY");
+  if (o.kind) {
+    // A replayed token is reported as it is: shrinking it would change the schedule the user
+    // asked to see.
+    return reportWithoutShrink(o, s, index);
+  }
   if (!replay.divergence() && !replay.exhausted()) {
     replay.noteUnconsumed();
   }
@@ -305,6 +394,18 @@ std::optional<FailureReport> Explorer::replayToken(const std::string& token, std
     return r;
   }
   return std::nullopt;
+}
+
+ExploreResult Explorer::shrinkFrom(const std::string& token) {
+  ExploreResult result;
+  Schedule s = decodeSchedule(token);
+  ReplayStrategy replay(s);
+  replay.beginExecution(0, 0);
+  Outcome o = runOnce(replay, nullptr);
+  result.executions = 1;
+  if (!o.kind) return result;  // it does not fail: nothing to shrink
+  result.failure = report(o, s, 0, 0, "WEFT_REPLAY");
+  return result;
 }
 
 ExploreResult Explorer::run() {
@@ -368,6 +469,10 @@ ExploreOptions ExploreOptions::withEnvironment() const {
   o.maxSteps = envU64("WEFT_MAX_STEPS", o.maxSteps, 1);
   o.checkLeaks = envBool("WEFT_CHECK_LEAKS", o.checkLeaks);
   o.determinismCheckEvery = envU64("WEFT_CHECK_DETERMINISM", o.determinismCheckEvery, 0);
+  o.shrink = envBool("WEFT_SHRINK", o.shrink);
+  o.shrinkBudget = envU64("WEFT_SHRINK_BUDGET", o.shrinkBudget, 0);
+  o.preemptionBound = static_cast<int>(
+      envU64("WEFT_PREEMPTION_BOUND", static_cast<std::uint64_t>(o.preemptionBound), 0));
   if (const char* v = env("WEFT_REPLAY")) o.replay = v;
   if (const char* v = env("WEFT_REGRESSION_FILE")) o.regressionFile = v;
   if (const char* v = env("WEFT_TRACE_JSON")) o.traceJsonPath = v;
@@ -377,12 +482,21 @@ ExploreOptions ExploreOptions::withEnvironment() const {
 ExploreResult explore(const std::function<void()>& body, const ExploreOptions& options,
                       std::source_location where) {
   ExploreOptions o = options.withEnvironment();
-  if (o.strategy != "random" && o.strategy != "pct" && o.strategy != "roundrobin") {
+  if (o.strategy != "random" && o.strategy != "pct" && o.strategy != "roundrobin" &&
+      o.strategy != "dfs") {
     makeStrategy(o);  // throws the UsageError naming the variable
   }
   if (!o.replay.empty()) decodeSchedule(o.replay);  // a malformed token fails before running
   Explorer e(body, o, where);
   return e.run();
+}
+
+ExploreResult shrinkToken(const std::function<void()>& body, const std::string& token,
+                          const ExploreOptions& options, std::source_location where) {
+  ExploreOptions o = options.withEnvironment();
+  o.shrink = true;
+  Explorer e(body, o, where);
+  return e.shrinkFrom(token);
 }
 
 void fail(std::string message) {

@@ -33,6 +33,7 @@ std::string FailureReport::format() const {
   if (!trace.empty()) out += "\nexecution:\n" + trace;
   out += fmt::format("\nsteps: {}, preemptions: {}, goroutines: {}, seed: {}\n", steps,
                      preemptions, goroutines, seed);
+  if (!shrunk.empty()) out += shrunk + "\n";
   out += "replay: " + replayLine() + "\n";
   if (kind != FailureKind::kNondeterminism) out += "seed:   " + seedLine() + "\n";
   return out;

@@ -36,11 +36,13 @@ class ExecutionHooks {
 };
 
 struct ExploreOptions {
-  std::string strategy = "random";  // WEFT_STRATEGY: random | pct | roundrobin
+  std::string strategy = "random";  // WEFT_STRATEGY: random | pct | roundrobin | dfs
   std::uint64_t seed = 1;           // WEFT_SEED: execution i uses seed + i
   std::uint64_t iterations = 1000;  // WEFT_ITERATIONS: executions to explore
   int pctDepth = 3;                 // WEFT_PCT_DEPTH: PCT's bug depth d (>= 1)
   std::uint64_t pctSteps = 0;       // WEFT_PCT_STEPS: PCT's initial k (0: learn it)
+  int preemptionBound = 2;          // WEFT_PREEMPTION_BOUND: dfs explores every schedule with
+                                    // at most this many preemptions (then stops early)
   std::uint64_t maxSteps = 20000;   // WEFT_MAX_STEPS: scheduling points per execution
   bool checkLeaks = true;           // WEFT_CHECK_LEAKS: goroutines left blocked are failures
   // WEFT_CHECK_DETERMINISM: replay every Nth execution (and the first) and compare
@@ -49,6 +51,12 @@ struct ExploreOptions {
   std::string replay;          // WEFT_REPLAY: run exactly this schedule token once
   std::string regressionFile;  // WEFT_REGRESSION_FILE: replay these tokens first; append new
   std::string traceJsonPath;   // WEFT_TRACE_JSON: write the failing execution's trace here
+  bool shrink = true;                  // WEFT_SHRINK: shrink failures before reporting them
+  std::uint64_t shrinkBudget = 2000;   // WEFT_SHRINK_BUDGET: replays the shrinker may use
+  // Called once, with the minimal schedule's token, right before the minimal failing execution
+  // is replayed for the report: set a breakpoint here to debug exactly that execution
+  // (rapidcheck's beforeMinimalTestCase).
+  std::function<void(const std::string& token)> beforeMinimal;
   std::size_t stackSize = 128 * 1024;  // per goroutine, in deterministic mode
   ExecutionHooks* hooks = nullptr;
 
@@ -67,6 +75,12 @@ struct ExploreResult {
 // `where` is reported as the main goroutine's creation site.
 ExploreResult explore(const std::function<void()>& body, const ExploreOptions& options = {},
                       std::source_location where = std::source_location::current());
+
+// shrinkToken() replays `token` (which must fail under `body`) and shrinks it, reporting the
+// result like explore() does. Shrinking its result again changes nothing (a fixpoint).
+ExploreResult shrinkToken(const std::function<void()>& body, const std::string& token,
+                          const ExploreOptions& options = {},
+                          std::source_location where = std::source_location::current());
 
 // fail() records an assertion failure in the current execution (for code that does not use
 // GoogleTest). The body goes on; the execution is reported as failing.

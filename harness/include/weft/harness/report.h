@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace weft::harness {
 
@@ -36,6 +37,8 @@ struct FailureReport {
   std::string traceText;  // one line per event (byte-identical on replay)
   std::string traceJson;
   std::string command;  // how to run the test again (binary + filter), set by the gtest glue
+  std::string shrunk;   // "shrunk 1,204 steps / 9 preemptions -> 23 steps / 1 preemption"
+  std::vector<std::string> shrinkPath;  // the shrinker's accepted moves
 
   // replayLine(): the one line that reproduces this failure.
   std::string replayLine() const;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "weft/harness/schedule.h"
@@ -42,12 +43,16 @@ class ReplayStrategy : public Strategy {
   std::optional<std::string> divergence_;
 };
 
-// RecordingStrategy: a decorator that records every answer of the strategy it wraps.
+// RecordingStrategy: a decorator that records every answer of the strategy it wraps, and
+// which of its scheduling decisions were preemptions (the goroutine that could have continued
+// was switched away from, and it was not yielding).
 class RecordingStrategy : public Strategy {
  public:
   explicit RecordingStrategy(Strategy& inner) : inner_(inner) {}
   bool beginExecution(std::uint64_t seed, std::uint64_t index) override {
     schedule_.decisions.clear();
+    currents_.clear();
+    preemptions_ = 0;
     return inner_.beginExecution(seed, index);
   }
   void endExecution(std::uint64_t decisions) override { inner_.endExecution(decisions); }
@@ -55,19 +60,30 @@ class RecordingStrategy : public Strategy {
                         std::optional<sim::GoroutineId> current, bool yielding) override {
     sim::GoroutineId g = inner_.next(runnable, current, yielding);
     schedule_.decisions.push_back({Decision::Kind::kRun, g});
+    const bool preempts = current && *current != g && !yielding;
+    currents_.push_back(preempts ? *current : 0);
+    preemptions_ += preempts ? 1 : 0;
     return g;
   }
   std::uint64_t nextU64() override {
     std::uint64_t v = inner_.nextU64();
     schedule_.decisions.push_back({Decision::Kind::kRandom, v});
+    currents_.push_back(0);
     return v;
   }
   std::string describe() const override { return inner_.describe(); }
   const Schedule& schedule() const { return schedule_; }
+  std::uint64_t preemptions() const { return preemptions_; }
+  // For decision i: the goroutine it preempted (which could have continued), or 0 if decision
+  // i was not a preemption.
+  std::uint64_t preempted(std::size_t i) const { return currents_[i]; }
+  const std::vector<std::uint64_t>& preemptedAll() const { return currents_; }
 
  private:
   Strategy& inner_;
   Schedule schedule_;
+  std::vector<std::uint64_t> currents_;
+  std::uint64_t preemptions_ = 0;
 };
 
 }  // namespace weft::harness
