@@ -2,9 +2,11 @@
 //
 // A bank account whose deposits run in parallel goroutines. The buggy version reads the
 // balance and writes it back without a lock (a lost update); weft's deterministic mode explores
-// interleavings until one loses a deposit, prints the report with the replay token, replays
-// that exact execution from the token, and then shows the fixed version (a channel used as a
-// lock around the update) passing every explored schedule.
+// interleavings until one loses a deposit, shrinks it to the fewest preemptions, prints the
+// report with the replay token, and replays that exact execution from the token. The race
+// detector then flags the same bug on the very first execution, before any deposit is lost.
+// Finally the fixed version (a channel used as a lock around the update) passes every explored
+// schedule, race detector on.
 #include <cstdio>
 #include <string>
 
@@ -40,6 +42,7 @@ void section(const char* title) { std::printf("\n==== %s ====\n\n", title); }
 int main() {
   weft::harness::ExploreOptions options;
   options.iterations = 1000;
+  options.detectRaces = false;  // first, find the lost deposit itself
 
   section("1. explore the buggy bank (random walk, up to 1000 schedules)");
   auto buggy = weft::harness::explore([] { bank(false); }, options);
@@ -52,6 +55,7 @@ int main() {
 
   section("2. replay that exact execution from its token");
   weft::harness::ExploreOptions replay;
+  replay.detectRaces = false;
   replay.replay = buggy.failure->token;
   auto again = weft::harness::explore([] { bank(false); }, replay);
   bool same = !again.ok() && again.failure->traceText == buggy.failure->traceText;
@@ -59,7 +63,17 @@ int main() {
               buggy.failure->token.c_str(), again.ok() ? "passed" : again.failure->message.c_str(),
               same ? "identical to" : "DIFFERENT from");
 
-  section("3. explore the fixed bank (PCT, depth 3, 1000 schedules)");
+  section("3. the race detector flags the same code before any deposit is lost");
+  weft::harness::ExploreOptions raceOptions;
+  raceOptions.iterations = 1000;
+  auto race = weft::harness::explore([] { bank(false); }, raceOptions);
+  if (race.ok()) return 1;
+  std::printf("found after %llu execution%s:\n\n%s",
+              static_cast<unsigned long long>(race.executions), race.executions == 1 ? "" : "s",
+              race.failure->format().c_str());
+
+  section("4. explore the fixed bank (PCT, depth 3, 1000 schedules, race detector on)");
+  options.detectRaces = true;
   options.strategy = "pct";
   auto fixed = weft::harness::explore([] { bank(true); }, options);
   if (!fixed.ok()) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "weft/harness/race_detector.h"
 #include "weft/harness/schedule.h"
 #include "weft/harness/shrink.h"
 #include "weft/harness/strategies/dfs.h"
@@ -75,6 +76,7 @@ class Dispatch final : public sim::Strategy, public sim::Observer {
  public:
   sim::Strategy* strategy = nullptr;
   sim::Observer* observer = nullptr;
+  RaceDetector* race = nullptr;  // sees the spawn, edge and access events too
 
   sim::GoroutineId next(std::span<const sim::GoroutineId> r,
                         std::optional<sim::GoroutineId> c, bool y) override {
@@ -83,6 +85,7 @@ class Dispatch final : public sim::Strategy, public sim::Observer {
   std::uint64_t nextU64() override { return strategy->nextU64(); }
   void onOp(const sim::OpEvent& e) override {
     if (observer) observer->onOp(e);
+    if (race) race->onOp(e);
   }
   void onPreempt(sim::GoroutineId g, sim::GoroutineId n) override {
     if (observer) observer->onPreempt(g, n);
@@ -90,6 +93,7 @@ class Dispatch final : public sim::Strategy, public sim::Observer {
   void onSpawn(sim::GoroutineId p, sim::GoroutineId c, std::string_view name,
                const std::source_location& site) override {
     if (observer) observer->onSpawn(p, c, name, site);
+    if (race) race->onSpawn(p, c, name, site);
   }
   void onBlock(sim::GoroutineId g, std::string_view r) override {
     if (observer) observer->onBlock(g, r);
@@ -102,6 +106,17 @@ class Dispatch final : public sim::Strategy, public sim::Observer {
   }
   void onTimeAdvance(std::int64_t n) override {
     if (observer) observer->onTimeAdvance(n);
+  }
+  void onRelease(sim::GoroutineId g, const void* sync) override {
+    if (race) race->onRelease(g, sync);
+  }
+  void onAcquire(sim::GoroutineId g, const void* sync) override {
+    if (race) race->onAcquire(g, sync);
+  }
+  void onAccess(sim::GoroutineId g, const void* addr, bool write,
+                const std::source_location* site, const char* name,
+                const std::source_location& where) override {
+    if (race) race->onAccess(g, addr, write, site, name, where);
   }
 };
 
@@ -174,12 +189,15 @@ class Explorer {
   const ExploreOptions& o_;
   std::source_location where_;
   Dispatch dispatch_;
+  RaceDetector race_;
   Runtime rt_;
 };
 
 Outcome Explorer::runOnce(sim::Strategy& s, sim::Observer* obs) {
   dispatch_.strategy = &s;
   dispatch_.observer = obs;
+  dispatch_.race = o_.detectRaces ? &race_ : nullptr;
+  race_.reset();
   std::vector<std::string> failures;
   tFailures = &failures;
   if (o_.hooks != nullptr) o_.hooks->beforeExecution();
@@ -201,6 +219,13 @@ Outcome Explorer::runOnce(sim::Strategy& s, sim::Observer* obs) {
     out = {FailureKind::kStepLimit, e.what(), {}};
   }
   tFailures = nullptr;
+  if (const auto& race = race_.race()) {
+    if (!out.kind) {
+      out = {FailureKind::kRace, race->summary(), race->format()};
+    } else {
+      out.details += "\n(the execution also had a " + race->summary() + ")\n";
+    }
+  }
   if (o_.hooks != nullptr) {
     if (auto a = o_.hooks->afterExecution()) failures.push_back(*a);
   }
@@ -468,6 +493,7 @@ ExploreOptions ExploreOptions::withEnvironment() const {
   o.pctSteps = envU64("WEFT_PCT_STEPS", o.pctSteps, 1);
   o.maxSteps = envU64("WEFT_MAX_STEPS", o.maxSteps, 1);
   o.checkLeaks = envBool("WEFT_CHECK_LEAKS", o.checkLeaks);
+  o.detectRaces = envBool("WEFT_RACE", o.detectRaces);
   o.determinismCheckEvery = envU64("WEFT_CHECK_DETERMINISM", o.determinismCheckEvery, 0);
   o.shrink = envBool("WEFT_SHRINK", o.shrink);
   o.shrinkBudget = envU64("WEFT_SHRINK_BUDGET", o.shrinkBudget, 0);

@@ -12,6 +12,7 @@ std::string_view toString(FailureKind k) {
     case FailureKind::kDeadlock: return "deadlock";
     case FailureKind::kLeak: return "leaked goroutines";
     case FailureKind::kStepLimit: return "step limit exceeded";
+    case FailureKind::kRace: return "data race";
     case FailureKind::kNondeterminism: return "nondeterminism";
   }
   return "failure";

@@ -6,6 +6,7 @@
 
 #include "debug.h"
 #include "park.h"
+#include "race.h"
 
 namespace weft::internal {
 
@@ -68,13 +69,18 @@ void ChanCore::release() noexcept {
   ::operator delete(static_cast<void*>(this), std::align_val_t(align));
 }
 
+// Memory ordering (Go's racenotify): every pass through a buffer slot is an acquire-release of
+// that slot, so a send happens before the receive that takes its value, and the k-th receive
+// happens before the (k+C)-th send completes.
 void ChanCore::putInBuffer(void* elem) {
+  hbAcquireRelease(slotSync(sendx_));
   ops_.moveConstruct(slot(sendx_), elem);
   if (++sendx_ == cap_) sendx_ = 0;
   count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 void ChanCore::takeFromBuffer(void* elem) {
+  hbAcquireRelease(slotSync(recvx_));
   void* s = slot(recvx_);
   if (elem != nullptr) ops_.moveConstruct(elem, s);
   ops_.destroy(s);
@@ -82,8 +88,25 @@ void ChanCore::takeFromBuffer(void* elem) {
   count_.store(count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
 }
 
+// The rendezvous of an unbuffered channel (Go: racesync): the running goroutine and the
+// waiter it completes each release then acquire one sync object, so each side's past happens
+// before the other's completion.
+void ChanCore::raceSync(G& waiter) {
+  hbRelease(slotSync(0));
+  hbAcquireFor(waiter, slotSync(0));
+  hbReleaseFor(waiter, slotSync(0));
+  hbAcquire(slotSync(0));
+}
+
 // REQUIRES: lock_ held; w was dequeued from recvq_. Unlocks. (Go: send)
 void ChanCore::sendToWaiter(Waiter* w, void* elem) {
+  if (cap_ == 0) {
+    raceSync(*w->g);
+  } else {
+    // The buffer is empty: pretend the value went through the head slot (Go does the same).
+    hbAcquireRelease(slotSync(recvx_));
+    hbAcquireReleaseFor(*w->g, slotSync(recvx_));
+  }
   if (w->elem != nullptr) ops_.moveConstruct(w->elem, elem);
   w->success = true;
   G* g = w->g;
@@ -94,6 +117,12 @@ void ChanCore::sendToWaiter(Waiter* w, void* elem) {
 
 // REQUIRES: lock_ held; w was dequeued from sendq_. Unlocks. (Go: recv)
 void ChanCore::recvFromWaiter(Waiter* w, void* elem) {
+  if (cap_ == 0) {
+    raceSync(*w->g);
+  } else {
+    hbAcquireRelease(slotSync(recvx_));
+    hbAcquireReleaseFor(*w->g, slotSync(recvx_));
+  }
   if (cap_ == 0) {
     if (elem != nullptr) ops_.moveConstruct(elem, w->elem);
   } else {
@@ -122,6 +151,9 @@ bool ChanCore::send(ChanCore* c, void* elem, bool block) {
   // Fast path: a non-blocking send on a full, open channel fails without the lock. Reading
   // closed_ and then count_ out of order is fine for the same reason as in Go's chansend: the
   // channel was open and full at some single instant in between.
+  // A send reads the channel object and close writes it, so a close not ordered before a send
+  // is reported as a race (Go: racereadpc(c.raceaddr()) in chansend).
+  raceAccess(c->raceAddr(), false, &c->site_);
   if (!block && !c->closed_.load(std::memory_order_relaxed) && c->fullLockFree()) return false;
 
   c->lock_.lock();
@@ -167,11 +199,15 @@ RecvStatus ChanCore::recv(ChanCore* c, void* elem, bool block) {
   // closed, then empty again, so that "open and empty" or "closed and empty" held at one instant).
   if (!block && c->emptyLockFree()) {
     if (!c->closed_.load(std::memory_order_acquire)) return RecvStatus::kWouldBlock;
-    if (c->emptyLockFree()) return RecvStatus::kClosed;
+    if (c->emptyLockFree()) {
+      hbAcquire(c->raceAddr());
+      return RecvStatus::kClosed;
+    }
   }
 
   c->lock_.lock();
   if (c->closed_.load(std::memory_order_relaxed) && c->count_.load(std::memory_order_relaxed) == 0) {
+    hbAcquire(c->raceAddr());  // close happens before a receive that sees it
     c->lock_.unlock();
     return RecvStatus::kClosed;
   }
@@ -216,11 +252,16 @@ void ChanCore::close(ChanCore* c) {
     c->lock_.unlock();
     panicWith("close of closed channel");
   }
+  // Memory ordering: close writes the channel object (racing with unordered sends) and
+  // releases it; every receive that returns because of the close acquires it.
+  raceAccess(c->raceAddr(), true, &c->site_);
+  hbRelease(c->raceAddr());
   c->closed_.store(true, std::memory_order_release);
   // Collect every waiter, then unlock, then ready them (never ready with the lock held).
   G* wake = nullptr;
   auto collect = [&](WaitQueue& q) {
     while (Waiter* w = q.dequeue()) {
+      hbAcquireFor(*w->g, c->raceAddr());
       w->success = false;
       w->g->wakeWaiter = w;
       w->g->schedLink = wake;

@@ -58,6 +58,14 @@ class ChanCore {
   ~ChanCore() = default;
 
   void* slot(std::size_t i) const noexcept { return buf_ + i * ops_.size; }
+  // Race-detector addresses (Go: c.raceaddr() and chanbuf(c, i)): the channel itself stands for
+  // "the channel object" (close writes it, send reads it), each buffer slot for the element
+  // passing through it, and slotSync(0) of an unbuffered channel for its rendezvous.
+  const void* raceAddr() const noexcept { return this; }
+  const void* slotSync(std::size_t i) const noexcept {
+    return cap_ == 0 ? static_cast<const void*>(&recvq_) : slot(i);
+  }
+  void raceSync(G& waiter);
   bool fullLockFree() const noexcept {
     return cap_ > 0 && count_.load(std::memory_order_relaxed) == cap_;
   }

@@ -85,6 +85,8 @@ class Scheduler {
   // interceptsOps() (the production scheduler ignores them, so primitives test the flag inline).
   virtual void schedulePoint(G& self, const Op& op) = 0;
   bool interceptsOps() const { return interceptsOps_; }
+  // The deterministic scheduler's observer (race detection, traces); null in production.
+  virtual sim::Observer* observer() { return nullptr; }
 
   // The clock (monotonic; virtual in deterministic mode) and the timers that run on it.
   virtual Nanos now() = 0;

@@ -51,6 +51,7 @@ class DeterministicScheduler final : public Scheduler {
   bool removeTimer(TimerNode& t) override;
   std::uint64_t randomU64() override { return strategy_.nextU64(); }
   int workers() const override { return 1; }
+  sim::Observer* observer() override { return observer_; }
 
  private:
   void addCandidate(G& g);

@@ -11,6 +11,7 @@
 #include "chan_core.h"
 #include "debug.h"
 #include "park.h"
+#include "race.h"
 
 namespace weft::internal {
 
@@ -74,6 +75,7 @@ struct SelectImpl {
       SelectCase& cs = cases[i];
       ChanCore* c = cs.chan;
       if (cs.isSend) {
+        raceAccess(c->raceAddr(), false, &c->site_);
         if (c->closed_.load(std::memory_order_relaxed)) {
           unlockAll();
           panicWith("send on closed channel");
@@ -102,6 +104,7 @@ struct SelectImpl {
           return i;
         }
         if (c->closed_.load(std::memory_order_relaxed)) {
+          hbAcquire(c->raceAddr());
           cs.received = false;
           unlockAll();
           return i;

@@ -27,6 +27,20 @@ void lostUpdate() {
   if (balance.load() != 160) fail("lost update");
 }
 
+// The same deposits without the final check: the only failure is the data race itself.
+void racyDeposits() {
+  Shared<int> balance{100, "balance"};
+  auto done = makeChan<Unit>();
+  for (int amount : {10, 20}) {
+    go([&balance, done, amount] {
+      balance.store(balance.load() + amount);
+      done.send({});
+    });
+  }
+  done.recv();
+  done.recv();
+}
+
 void doubleClose() {
   auto ch = makeChan<int>();
   Shared<bool> closed{false, "closed"};
@@ -68,6 +82,7 @@ struct Planted {
   const char* name;
   void (*body)();
   FailureKind kind;
+  bool races = false;  // detect data races (the check-then-act bodies are races too)
 };
 
 class ShrinkTest : public ::testing::TestWithParam<Planted> {};
@@ -77,6 +92,7 @@ TEST_P(ShrinkTest, ShrunkScheduleFailsTheSameWayAndIsMinimal) {
   ExploreOptions o;
   o.iterations = 2000;
   o.seed = 3;
+  o.detectRaces = p.races;
   ExploreResult r = explore(p.body, o);
   ASSERT_FALSE(r.ok()) << p.name;
   const FailureReport& f = *r.failure;
@@ -86,6 +102,7 @@ TEST_P(ShrinkTest, ShrunkScheduleFailsTheSameWayAndIsMinimal) {
 
   // The shrunk token replays to the same kind of failure.
   ExploreOptions replay;
+  replay.detectRaces = p.races;
   replay.replay = f.token;
   ExploreResult again = explore(p.body, replay);
   ASSERT_FALSE(again.ok());
@@ -97,6 +114,7 @@ TEST_P(ShrinkTest, ShrunkScheduleFailsTheSameWayAndIsMinimal) {
   // with the shrunk count finds a failure.
   if (f.preemptions > 0) {
     ExploreOptions below;
+    below.detectRaces = p.races;
     below.strategy = "dfs";
     below.preemptionBound = static_cast<int>(f.preemptions) - 1;
     below.iterations = 200000;
@@ -107,6 +125,7 @@ TEST_P(ShrinkTest, ShrunkScheduleFailsTheSameWayAndIsMinimal) {
     EXPECT_LT(none.executions, below.iterations) << "the bounded search did not finish";
   }
   ExploreOptions at;
+  at.detectRaces = p.races;
   at.strategy = "dfs";
   at.preemptionBound = static_cast<int>(f.preemptions);
   at.iterations = 200000;
@@ -121,10 +140,13 @@ TEST_P(ShrinkTest, ShrinkingIsAFixpoint) {
   ExploreOptions o;
   o.iterations = 2000;
   o.seed = 11;
+  o.detectRaces = p.races;
   ExploreResult first = explore(p.body, o);
   ASSERT_FALSE(first.ok());
   // Shrinking the shrunk schedule again finds nothing smaller: the same size, the same token.
-  ExploreResult second = shrinkToken(p.body, first.failure->token);
+  ExploreOptions again;
+  again.detectRaces = p.races;
+  ExploreResult second = shrinkToken(p.body, first.failure->token, again);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.failure->kind, first.failure->kind);
   EXPECT_EQ(second.failure->preemptions, first.failure->preemptions);
@@ -138,24 +160,31 @@ TEST_P(ShrinkTest, ShrinkingFromAnUnshrunkTokenReachesTheSameMinimum) {
   o.iterations = 2000;
   o.seed = 5;
   o.shrink = false;
+  o.detectRaces = p.races;
   ExploreResult raw = explore(p.body, o);
   ASSERT_FALSE(raw.ok());
-  ExploreResult shrunk = shrinkToken(p.body, raw.failure->token);
+  ASSERT_EQ(raw.failure->kind, p.kind) << raw.failure->format();
+  ExploreOptions s2;
+  s2.detectRaces = p.races;
+  ExploreResult shrunk = shrinkToken(p.body, raw.failure->token, s2);
   ASSERT_FALSE(shrunk.ok());
   EXPECT_LE(shrunk.failure->preemptions, raw.failure->preemptions);
   EXPECT_LE(shrunk.failure->steps, raw.failure->steps);
-  EXPECT_EQ(shrunk.failure->preemptions, 1u) << shrunk.failure->format();
+  // A race needs no preemption at all (the accesses are unordered in any interleaving).
+  EXPECT_EQ(shrunk.failure->preemptions, p.races ? 0u : 1u) << shrunk.failure->format();
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Planted, ShrinkTest,
     ::testing::Values(Planted{"lost_update", lostUpdate, FailureKind::kAssertion},
                       Planted{"double_close", doubleClose, FailureKind::kPanic},
-                      Planted{"lock_order_deadlock", lockOrderDeadlock, FailureKind::kDeadlock}),
+                      Planted{"lock_order_deadlock", lockOrderDeadlock, FailureKind::kDeadlock},
+                      Planted{"race_on_balance", racyDeposits, FailureKind::kRace, true}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Shrink, ReportShowsBothSizes) {
   ExploreOptions o;
+  o.detectRaces = false;
   o.iterations = 500;
   o.seed = 1;
   ExploreResult r = explore(lostUpdate, o);
@@ -168,6 +197,7 @@ TEST(Shrink, ReportShowsBothSizes) {
 TEST(Shrink, BeforeMinimalHookSeesTheFinalToken) {
   std::string seen;
   ExploreOptions o;
+  o.detectRaces = false;
   o.iterations = 500;
   o.beforeMinimal = [&](const std::string& token) { seen = token; };
   ExploreResult r = explore(lostUpdate, o);
@@ -180,6 +210,7 @@ TEST(Shrink, BeforeMinimalHookSeesTheFinalToken) {
 TEST(Dfs, EnumeratesEveryOutcomeOfARace) {
   std::set<int> outcomes;
   ExploreOptions o;
+  o.detectRaces = false;  // the race is the point: enumerate its outcomes
   o.strategy = "dfs";
   o.preemptionBound = 100;  // effectively unbounded for this body
   o.iterations = 100000;
@@ -208,6 +239,7 @@ TEST(Dfs, EnumeratesEveryOutcomeOfARace) {
 TEST(Dfs, PreemptionBoundZeroOnlyBranchesAtBlockingPoints) {
   std::set<std::vector<int>> orders;
   ExploreOptions o;
+  o.detectRaces = false;
   o.strategy = "dfs";
   o.preemptionBound = 0;
   o.iterations = 1000;

@@ -18,8 +18,8 @@
 namespace weft {
 
 namespace internal {
-void cellAccess(const void* cell, bool write, const std::source_location* site,
-                const char* name);
+void cellAccess(const void* cell, bool write, const std::source_location* site, const char* name,
+                const std::source_location& where);
 }
 
 template <class T>
@@ -31,14 +31,15 @@ class Shared {
   Shared(const Shared&) = delete;
   Shared& operator=(const Shared&) = delete;
 
-  // load() reads the value (a scheduling point in deterministic mode).
-  T load() const {
-    internal::cellAccess(this, false, &site_, name_);
+  // load() reads the value (a scheduling point in deterministic mode, and a checked read for
+  // the race detector).
+  T load(std::source_location where = std::source_location::current()) const {
+    internal::cellAccess(this, false, &site_, name_, where);
     return value_;
   }
-  // store() writes the value (a scheduling point in deterministic mode).
-  void store(T v) {
-    internal::cellAccess(this, true, &site_, name_);
+  // store() writes the value (a scheduling point, and a checked write).
+  void store(T v, std::source_location where = std::source_location::current()) {
+    internal::cellAccess(this, true, &site_, name_, where);
     value_ = std::move(v);
   }
   const char* name() const { return name_; }

@@ -45,6 +45,10 @@ struct ExploreOptions {
                                     // at most this many preemptions (then stops early)
   std::uint64_t maxSteps = 20000;   // WEFT_MAX_STEPS: scheduling points per execution
   bool checkLeaks = true;           // WEFT_CHECK_LEAKS: goroutines left blocked are failures
+  // WEFT_RACE: detect data races (watched cells, annotated memory, close vs send) with the
+  // happens-before edges of the Go memory model. A race is reported when no assertion, panic,
+  // fatal error or leak ended the execution first (then it is listed in the details).
+  bool detectRaces = true;
   // WEFT_CHECK_DETERMINISM: replay every Nth execution (and the first) and compare
   // fingerprints, to catch bodies that depend on real time or unseeded randomness. 0: off.
   std::uint64_t determinismCheckEvery = 64;

@@ -18,6 +18,7 @@ enum class FailureKind : std::uint8_t {
   kDeadlock,        // every goroutine blocked, no timer pending
   kLeak,            // goroutines still blocked when main returned
   kStepLimit,       // more scheduling points than maxSteps: a livelock
+  kRace,            // two accesses, at least one a write, not ordered by happens-before
   kNondeterminism,  // replaying the same schedule did not give the same execution
 };
 std::string_view toString(FailureKind k);

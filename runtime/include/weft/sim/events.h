@@ -56,6 +56,19 @@ class Observer {
   virtual void onExit(GoroutineId g) = 0;
   // The virtual clock moved to `nanos` (timers are about to fire).
   virtual void onTimeAdvance(std::int64_t nanos) = 0;
+
+  // Happens-before edges, reported by the primitives exactly where Go's runtime calls its race
+  // hooks (see each primitive's "Memory ordering" paragraph). `g` is the goroutine on whose
+  // behalf the edge is taken (not always the running one: a sender completes a blocked
+  // receiver's receive). Release joins g's clock into the sync object; acquire joins the sync
+  // object's clock into g's.
+  virtual void onRelease(GoroutineId /*g*/, const void* /*sync*/) {}
+  virtual void onAcquire(GoroutineId /*g*/, const void* /*sync*/) {}
+  // A memory access the race detector should check: watched cells, annotated memory, and the
+  // runtime's own "object accesses" that make misuse a race (close concurrent with send).
+  virtual void onAccess(GoroutineId /*g*/, const void* /*addr*/, bool /*write*/,
+                        const std::source_location* /*object site*/, const char* /*name*/,
+                        const std::source_location& /*where*/) {}
 };
 
 }  // namespace weft::sim

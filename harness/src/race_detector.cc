@@ -1,0 +1,152 @@
+#include "weft/harness/race_detector.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace weft::harness {
+
+namespace {
+std::string shortSite(const std::source_location& s) {
+  if (s.line() == 0) return "?";
+  std::string_view f = s.file_name();
+  if (auto slash = f.rfind('/'); slash != std::string_view::npos) f = f.substr(slash + 1);
+  return fmt::format("{}:{}", f, s.line());
+}
+}  // namespace
+
+void RaceDetector::reset() {
+  clocks_.clear();
+  syncs_.clear();
+  vars_.clear();
+  goroutines_.clear();
+  step_ = 0;
+  race_.reset();
+}
+
+RaceDetector::VectorClock& RaceDetector::clock(sim::GoroutineId g) {
+  if (g >= clocks_.size()) clocks_.resize(g + 1);
+  VectorClock& c = clocks_[g];
+  if (c.size() <= g) c.resize(g + 1, 0);
+  if (c[g] == 0) c[g] = 1;  // every goroutine starts at clock 1 of its own component
+  return c;
+}
+
+void RaceDetector::join(VectorClock& into, const VectorClock& from) {
+  if (into.size() < from.size()) into.resize(from.size(), 0);
+  for (std::size_t i = 0; i < from.size(); ++i) into[i] = std::max(into[i], from[i]);
+}
+
+void RaceDetector::onSpawn(sim::GoroutineId parent, sim::GoroutineId child, std::string_view name,
+                           const std::source_location& site) {
+  goroutines_[child] = Goroutine{std::string(name), site};
+  clock(std::max(parent, child));  // size clocks_ first: the references below must stay valid
+  VectorClock& c = clock(child);
+  if (parent != 0) {
+    // The go statement happens before the goroutine's execution begins.
+    VectorClock& p = clock(parent);
+    join(c, p);
+    p[parent]++;
+  }
+}
+
+void RaceDetector::onRelease(sim::GoroutineId g, const void* sync) {
+  VectorClock& c = clock(g);
+  join(syncs_[sync], c);
+  c[g]++;
+}
+
+void RaceDetector::onAcquire(sim::GoroutineId g, const void* sync) {
+  auto it = syncs_.find(sync);
+  if (it != syncs_.end()) join(clock(g), it->second);
+}
+
+void RaceDetector::onAccess(sim::GoroutineId g, const void* addr, bool write,
+                            const std::source_location* objectSite, const char* name,
+                            const std::source_location& where) {
+  if (race_) return;  // the first race is the report; later ones are usually its echoes
+  VectorClock& now = clock(g);
+  Variable& v = vars_[addr];
+  if (v.name.empty()) {
+    std::string site = objectSite != nullptr ? shortSite(*objectSite) : std::string();
+    if (name != nullptr) {
+      v.name = site.empty() ? std::string(name) : fmt::format("{} (made at {})", name, site);
+    } else {
+      v.name = site.empty() ? fmt::format("object {}", addr) : fmt::format("object made at {}", site);
+    }
+  }
+  const Epoch me{g, now[g]};
+  const RaceAccess access{g, write, step_, where};
+
+  if (!write) {
+    if (!v.readShared && v.read.g == g && v.read.c == me.c) return;  // same epoch
+    if (!happensBefore(v.write, now)) return report(v, access, v.writeInfo);
+    if (!v.readShared) {
+      if (happensBefore(v.read, now)) {
+        v.read = me;  // reads still totally ordered
+      } else {
+        v.readShared = true;  // concurrent reads: promote to a vector clock
+        v.reads.assign(std::max<std::size_t>(v.read.g, g) + 1, 0);
+        v.reads[v.read.g] = v.read.c;
+        v.reads[g] = me.c;
+      }
+    } else {
+      if (v.reads.size() <= g) v.reads.resize(g + 1, 0);
+      v.reads[g] = me.c;
+    }
+    v.readInfo[g] = access;
+    return;
+  }
+
+  if (v.write.g == g && v.write.c == me.c) return;  // same epoch
+  if (!happensBefore(v.write, now)) return report(v, access, v.writeInfo);
+  if (!v.readShared) {
+    if (!happensBefore(v.read, now)) return report(v, access, v.readInfo[v.read.g]);
+  } else {
+    for (std::size_t u = 0; u < v.reads.size(); ++u) {
+      if (v.reads[u] > (u < now.size() ? now[u] : 0)) {
+        return report(v, access, v.readInfo[u]);
+      }
+    }
+  }
+  v.readShared = false;
+  v.reads.clear();
+  v.read = Epoch{};
+  v.readInfo.clear();
+  v.write = me;
+  v.writeInfo = access;
+}
+
+void RaceDetector::report(const Variable& v, const RaceAccess& current,
+                          const RaceAccess& previous) {
+  RaceReport r;
+  r.current = current;
+  r.previous = previous;
+  r.variable = v.name;
+  for (sim::GoroutineId id : {current.goroutine, previous.goroutine}) {
+    auto it = goroutines_.find(id);
+    if (it == goroutines_.end()) continue;
+    r.goroutines += fmt::format("goroutine {}{} created at {}\n", id,
+                                it->second.name.empty() ? "" : " \"" + it->second.name + "\"",
+                                shortSite(it->second.site));
+  }
+  race_ = std::move(r);
+}
+
+std::string RaceReport::summary() const {
+  return fmt::format("data race on {}: {} by goroutine {} at {} and {} by goroutine {} at {}",
+                     variable, current.write ? "write" : "read", current.goroutine,
+                     shortSite(current.where), previous.write ? "write" : "read",
+                     previous.goroutine, shortSite(previous.where));
+}
+
+std::string RaceReport::format() const {
+  return fmt::format(
+      "WARNING: DATA RACE\n{} at {} by goroutine {}:\n  {} (step {})\n\nPrevious {} at {} by "
+      "goroutine {}:\n  {} (step {})\n\n{}",
+      current.write ? "Write" : "Read", variable, current.goroutine, shortSite(current.where),
+      current.step, previous.write ? "write" : "read", variable, previous.goroutine,
+      shortSite(previous.where), previous.step, goroutines);
+}
+
+}  // namespace weft::harness
