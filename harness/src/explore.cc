@@ -153,6 +153,7 @@ class Explorer {
 
   ExploreResult run();
   ExploreResult shrinkFrom(const std::string& token);
+  ExploreResult runWith(Strategy& strategy);
 
  private:
   Config makeConfig() {
@@ -180,6 +181,7 @@ class Explorer {
     const bool saved = shrinkEnabled_;
     shrinkEnabled_ = false;
     FailureReport r = report(o, s, 0, index, "WEFT_REPLAY");
+    r.strategy = "WEFT_REPLAY";
     shrinkEnabled_ = saved;
     return r;
   }
@@ -421,6 +423,16 @@ std::optional<FailureReport> Explorer::replayToken(const std::string& token, std
   return std::nullopt;
 }
 
+ExploreResult Explorer::runWith(Strategy& strategy) {
+  ExploreResult result;
+  RecordingStrategy rec(strategy);
+  rec.beginExecution(0, 0);
+  Outcome o = runOnce(rec, nullptr);
+  result.executions = 1;
+  if (o.kind) result.failure = reportWithoutShrink(o, rec.schedule(), 0);
+  return result;
+}
+
 ExploreResult Explorer::shrinkFrom(const std::string& token) {
   ExploreResult result;
   Schedule s = decodeSchedule(token);
@@ -515,6 +527,12 @@ ExploreResult explore(const std::function<void()>& body, const ExploreOptions& o
   if (!o.replay.empty()) decodeSchedule(o.replay);  // a malformed token fails before running
   Explorer e(body, o, where);
   return e.run();
+}
+
+ExploreResult runWith(const std::function<void()>& body, Strategy& strategy,
+                      const ExploreOptions& options, std::source_location where) {
+  Explorer e(body, options, where);
+  return e.runWith(strategy);
 }
 
 ExploreResult shrinkToken(const std::function<void()>& body, const std::string& token,

@@ -72,7 +72,7 @@ void RaceDetector::onAccess(sim::GoroutineId g, const void* addr, bool write,
     if (name != nullptr) {
       v.name = site.empty() ? std::string(name) : fmt::format("{} (made at {})", name, site);
     } else {
-      v.name = site.empty() ? fmt::format("object {}", addr) : fmt::format("object made at {}", site);
+      v.name = site.empty() ? fmt::format("object {}", addr) : fmt::format("chan made at {}", site);
     }
   }
   const Epoch me{g, now[g]};

@@ -142,7 +142,7 @@ void ChanCore::recvFromWaiter(Waiter* w, void* elem) {
   ready(*g, /*handoff=*/true);
 }
 
-bool ChanCore::send(ChanCore* c, void* elem, bool block) {
+bool ChanCore::send(ChanCore* c, void* elem, bool block, const std::source_location& where) {
   schedulePoint(OpKind::kChanSend, c, c != nullptr ? &c->site_ : nullptr);
   if (c == nullptr) {
     if (!block) return false;
@@ -153,7 +153,7 @@ bool ChanCore::send(ChanCore* c, void* elem, bool block) {
   // channel was open and full at some single instant in between.
   // A send reads the channel object and close writes it, so a close not ordered before a send
   // is reported as a race (Go: racereadpc(c.raceaddr()) in chansend).
-  raceAccess(c->raceAddr(), false, &c->site_);
+  raceAccess(c->raceAddr(), false, &c->site_, nullptr, where);
   if (!block && !c->closed_.load(std::memory_order_relaxed) && c->fullLockFree()) return false;
 
   c->lock_.lock();
@@ -244,7 +244,7 @@ RecvStatus ChanCore::recv(ChanCore* c, void* elem, bool block) {
   return w.success ? RecvStatus::kReceived : RecvStatus::kClosed;
 }
 
-void ChanCore::close(ChanCore* c) {
+void ChanCore::close(ChanCore* c, const std::source_location& where) {
   schedulePoint(OpKind::kChanClose, c, c != nullptr ? &c->site_ : nullptr);
   if (c == nullptr) panicWith("close of nil channel");
   c->lock_.lock();
@@ -254,7 +254,7 @@ void ChanCore::close(ChanCore* c) {
   }
   // Memory ordering: close writes the channel object (racing with unordered sends) and
   // releases it; every receive that returns because of the close acquires it.
-  raceAccess(c->raceAddr(), true, &c->site_);
+  raceAccess(c->raceAddr(), true, &c->site_, nullptr, where);
   hbRelease(c->raceAddr());
   c->closed_.store(true, std::memory_order_release);
   // Collect every waiter, then unlock, then ready them (never ready with the lock held).
@@ -294,9 +294,11 @@ ChanCore* chanMake(const ElemOps& ops, std::int64_t capacity, std::source_locati
 }
 void chanRetain(ChanCore* c) noexcept { c->retain(); }
 void chanRelease(ChanCore* c) noexcept { c->release(); }
-bool chanSend(ChanCore* c, void* elem, bool block) { return ChanCore::send(c, elem, block); }
+bool chanSend(ChanCore* c, void* elem, bool block, const std::source_location& where) {
+  return ChanCore::send(c, elem, block, where);
+}
 RecvStatus chanRecv(ChanCore* c, void* elem, bool block) { return ChanCore::recv(c, elem, block); }
-void chanClose(ChanCore* c) { ChanCore::close(c); }
+void chanClose(ChanCore* c, const std::source_location& where) { ChanCore::close(c, where); }
 std::size_t chanLen(const ChanCore* c) noexcept { return c == nullptr ? 0 : c->len(); }
 std::size_t chanCap(const ChanCore* c) noexcept { return c == nullptr ? 0 : c->cap(); }
 

@@ -38,12 +38,14 @@ class ChanCore {
 
   // send() moves *elem into the channel (Go: chansend). c == nullptr is the nil channel.
   // block=false: returns false instead of blocking. Panics on a closed channel.
-  static bool send(ChanCore* c, void* elem, bool block);
+  static bool send(ChanCore* c, void* elem, bool block,
+                   const std::source_location& where = std::source_location::current());
   // recv() constructs the received value into the raw storage *elem (Go: chanrecv); elem may
   // be null to discard. block=false: returns kWouldBlock instead of blocking.
   static RecvStatus recv(ChanCore* c, void* elem, bool block);
   // close() wakes every blocked receiver (zero value, ok=false) and sender (they panic).
-  static void close(ChanCore* c);
+  static void close(ChanCore* c,
+                    const std::source_location& where = std::source_location::current());
 
   std::size_t len() const noexcept { return count_.load(std::memory_order_relaxed); }
   std::size_t cap() const noexcept { return cap_; }

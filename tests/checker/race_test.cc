@@ -208,7 +208,7 @@ TEST(RaceMisuse, CloseConcurrentWithSendIsReported) {
         one);
     sawRace = !x.ok() && x.failure->kind == FailureKind::kRace;
     if (sawRace) {
-      EXPECT_NE(x.failure->message.find("data race on object made at race_test.cc"),
+      EXPECT_NE(x.failure->message.find("data race on chan made at race_test.cc"),
                 std::string::npos)
           << x.failure->message;
     }

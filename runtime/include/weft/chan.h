@@ -95,7 +95,9 @@ class SendOps {
  public:
   // send() blocks until the value is delivered or buffered. Panics if the channel is closed
   // (also when it is closed while send is blocked). Blocks forever on a nil channel.
-  void send(T v) const { chanSend(chanOf(), &v, true); }
+  void send(T v, std::source_location where = std::source_location::current()) const {
+    chanSend(chanOf(), &v, true, where);
+  }
   // trySend() is select { case ch <- v: ... default: }: true if sent without blocking. On
   // false, v is left untouched.
   bool trySend(T& v) const { return chanSend(chanOf(), &v, false); }
@@ -214,7 +216,9 @@ class Chan : public ChanBase<T>,
   Chan() = default;  // nil
   explicit Chan(internal::ChanRef r) : ChanBase<T>(std::move(r)) {}
   // close() is Go's close(ch). Panics on a nil or already closed channel.
-  void close() const { internal::chanClose(this->ref_.core()); }
+  void close(std::source_location where = std::source_location::current()) const {
+    internal::chanClose(this->ref_.core(), where);
+  }
 };
 
 template <class T>
@@ -224,7 +228,9 @@ class SendChan : public ChanBase<T>, public internal::SendOps<T, SendChan<T>> {
   SendChan() = default;
   SendChan(const Chan<T>& c) : ChanBase<T>(c) {}  // NOLINT: implicit, like Go's conversion
   // Go allows closing a send-only channel.
-  void close() const { internal::chanClose(this->ref_.core()); }
+  void close(std::source_location where = std::source_location::current()) const {
+    internal::chanClose(this->ref_.core(), where);
+  }
 };
 
 template <class T>

@@ -80,6 +80,15 @@ struct ExploreResult {
 ExploreResult explore(const std::function<void()>& body, const ExploreOptions& options = {},
                       std::source_location where = std::source_location::current());
 
+class Strategy;
+
+// runWith() runs body once under `strategy` (e.g. a RapidCheck-generated schedule) and reports
+// a failure like explore() does, without shrinking (the caller's shrinker is in charge). The
+// report's token replays the execution whatever strategy produced it.
+ExploreResult runWith(const std::function<void()>& body, Strategy& strategy,
+                      const ExploreOptions& options = {},
+                      std::source_location where = std::source_location::current());
+
 // shrinkToken() replays `token` (which must fail under `body`) and shrinks it, reporting the
 // result like explore() does. Shrinking its result again changes nothing (a fixpoint).
 ExploreResult shrinkToken(const std::function<void()>& body, const std::string& token,

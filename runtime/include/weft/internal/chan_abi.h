@@ -45,9 +45,10 @@ struct SelectCase {
 ChanCore* chanMake(const ElemOps& ops, std::int64_t capacity, std::source_location site);
 void chanRetain(ChanCore* c) noexcept;
 void chanRelease(ChanCore* c) noexcept;
-bool chanSend(ChanCore* c, void* elem, bool block);
+bool chanSend(ChanCore* c, void* elem, bool block,
+              const std::source_location& where = std::source_location::current());
 RecvStatus chanRecv(ChanCore* c, void* elem, bool block);
-void chanClose(ChanCore* c);
+void chanClose(ChanCore* c, const std::source_location& where = std::source_location::current());
 std::size_t chanLen(const ChanCore* c) noexcept;
 std::size_t chanCap(const ChanCore* c) noexcept;
 // selectGo(): returns the chosen case index, or -1 when !block and no case is ready.
