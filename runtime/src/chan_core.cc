@@ -5,6 +5,7 @@
 #include <new>
 
 #include "debug.h"
+#include "mutants.h"
 #include "park.h"
 #include "race.h"
 
@@ -80,6 +81,13 @@ void ChanCore::putInBuffer(void* elem) {
 }
 
 void ChanCore::takeFromBuffer(void* elem) {
+  if (WEFT_MUTANT(kLifoBuffer)) {  // mutant: the newest value leaves first
+    sendx_ = (sendx_ + cap_ - 1) % cap_;
+    if (elem != nullptr) ops_.moveConstruct(elem, slot(sendx_));
+    ops_.destroy(slot(sendx_));
+    count_.store(count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    return;
+  }
   hbAcquireRelease(slotSync(recvx_));
   void* s = slot(recvx_);
   if (elem != nullptr) ops_.moveConstruct(elem, s);
@@ -268,7 +276,7 @@ void ChanCore::close(ChanCore* c, const std::source_location& where) {
       wake = w->g;
     }
   };
-  collect(c->recvq_);
+  if (!WEFT_MUTANT(kCloseDoesNotWake)) collect(c->recvq_);
   collect(c->sendq_);
   c->lock_.unlock();
   // Ready in queue order (the list is reversed; reverse it back).

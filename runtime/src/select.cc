@@ -10,6 +10,7 @@
 
 #include "chan_core.h"
 #include "debug.h"
+#include "mutants.h"
 #include "park.h"
 #include "race.h"
 
@@ -28,6 +29,7 @@ struct SelectImpl {
     for (std::size_t i = 0; i < n; ++i) {
       if (cases[i].chan == nullptr) continue;
       std::size_t j = nPoll == 0 ? 0 : static_cast<std::size_t>(runtimeRandomU64() % (nPoll + 1));
+      if (WEFT_MUTANT(kSelectFirstReady)) j = nPoll;  // mutant: keep argument order
       pollOrder[nPoll] = pollOrder[j];
       pollOrder[j] = static_cast<std::uint16_t>(i);
       ++nPoll;
