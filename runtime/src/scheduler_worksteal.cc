@@ -225,14 +225,17 @@ G* WorkStealScheduler::popGlobal(Worker* w) {
   std::uint32_t n = 1;
   if (w != nullptr) {
     n = std::min<std::uint32_t>(size, size / static_cast<std::uint32_t>(workers_.size()) + 1);
-    n = std::min<std::uint32_t>(n, RunQueue::kSize / 2);
+    // Never more than the local queue can take: a failed pushBack would lose a goroutine.
+    // (Only the owner pushes, so the free space seen here can only grow meanwhile.)
+    n = std::min<std::uint32_t>(n, 1 + (RunQueue::kSize - w->runq.size()) / 2);
   }
   G* first = globalHead_;
   globalHead_ = first->schedLink;
   for (std::uint32_t i = 1; i < n; ++i) {
     G* g = globalHead_;
     globalHead_ = g->schedLink;
-    w->runq.pushBack(g);
+    const bool pushed = w->runq.pushBack(g);
+    WEFT_CHECK(pushed);
   }
   if (globalHead_ == nullptr) globalTail_ = nullptr;
   globalSize_.fetch_sub(n, std::memory_order_relaxed);
@@ -266,7 +269,7 @@ G* WorkStealScheduler::findRunnable(Worker& w) {
   for (;;) {
     if (stop_.load(std::memory_order_acquire)) return nullptr;
     if (w.schedTick % kGlobalCheckInterval == 0) {
-      if (G* g = popGlobal(&w)) return g;
+      if (G* g = popGlobal(nullptr)) return g;  // one only: the local queue may be full
     }
     if (G* g = w.runq.pop()) return g;
     if (G* g = popGlobal(&w)) return g;

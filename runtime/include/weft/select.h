@@ -114,7 +114,7 @@ inline constexpr bool kIsDefaultCase = std::remove_cvref_t<C>::kIsDefault;
 template <class Ch>
 auto recv(const Ch& ch) {
   using T = typename Ch::value_type;
-  return internal::RecvCase<T, internal::NoHandler>{ch.core()};
+  return internal::RecvCase<T, internal::NoHandler>{ch.core(), nullptr, nullptr, {}, {}};
 }
 template <class Ch, class Out>
 auto recv(const Ch& ch, Out&& outOrHandler) {
@@ -122,17 +122,17 @@ auto recv(const Ch& ch, Out&& outOrHandler) {
   if constexpr (std::is_invocable_v<Out&, T> || std::is_invocable_v<Out&, T, bool> ||
                 std::is_invocable_v<Out&>) {
     return internal::RecvCase<T, std::decay_t<Out>>{ch.core(), nullptr, nullptr,
-                                                    std::forward<Out>(outOrHandler)};
+                                                    std::forward<Out>(outOrHandler), {}};
   } else {
     static_assert(std::is_same_v<Out, T&>, "weft::recv(ch, out): out must be a T& lvalue");
-    return internal::RecvCase<T, internal::NoHandler>{ch.core(), &outOrHandler};
+    return internal::RecvCase<T, internal::NoHandler>{ch.core(), &outOrHandler, nullptr, {}, {}};
   }
 }
 // recvOk(ch, out, ok): Go's `case out, ok = <-ch`.
 template <class Ch>
 auto recvOk(const Ch& ch, typename Ch::value_type& out, bool& ok) {
   using T = typename Ch::value_type;
-  return internal::RecvCase<T, internal::NoHandler>{ch.core(), &out, &ok};
+  return internal::RecvCase<T, internal::NoHandler>{ch.core(), &out, &ok, {}, {}};
 }
 // send(ch, value[, handler]): Go's `case ch <- value`.
 template <class Ch, class V>
