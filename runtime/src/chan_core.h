@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <source_location>
 
-#include "spin_lock.h"
+#include "weft/internal/spin_lock.h"
 #include "waiter.h"
 #include "weft/internal/chan_abi.h"
 

@@ -4,13 +4,23 @@
 
 namespace weft::internal {
 
+namespace {
+thread_local Scheduler* tTimerContext = nullptr;
+}  // namespace
+
+TimerContextScope::TimerContextScope(Scheduler& s) { tTimerContext = &s; }
+TimerContextScope::~TimerContextScope() { tTimerContext = nullptr; }
+
 void hbSlow(G* onBehalfOf, const void* sync, bool acquire, bool release) {
   G* cur = currentG();
-  if (cur != nullptr && cur->sched->interceptsOps()) {
-    G& who = onBehalfOf != nullptr ? *onBehalfOf : *cur;
-    if (sim::Observer* obs = cur->sched->observer()) {
-      if (acquire) obs->onAcquire(who.id, sync);
-      if (release) obs->onRelease(who.id, sync);
+  Scheduler* sim = cur != nullptr ? (cur->sched->interceptsOps() ? cur->sched : nullptr)
+                                  : tTimerContext;
+  if (sim != nullptr) {
+    const sim::GoroutineId who =
+        onBehalfOf != nullptr ? onBehalfOf->id : (cur != nullptr ? cur->id : 0);
+    if (sim::Observer* obs = sim->observer()) {
+      if (acquire) obs->onAcquire(who, sync);
+      if (release) obs->onRelease(who, sync);
     }
     return;
   }

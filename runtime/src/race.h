@@ -20,6 +20,16 @@ void hbSlow(G* onBehalfOf, const void* sync, bool acquire, bool release);
 void accessSlow(const void* addr, bool write, const std::source_location* objectSite,
                 const char* name, const std::source_location& where);
 
+// While a deterministic scheduler runs timer callbacks (outside any goroutine), their edges
+// belong to Go's timer context: race-detector pseudo-goroutine 0.
+class TimerContextScope {
+ public:
+  explicit TimerContextScope(Scheduler& s);
+  ~TimerContextScope();
+  TimerContextScope(const TimerContextScope&) = delete;
+  TimerContextScope& operator=(const TimerContextScope&) = delete;
+};
+
 inline bool hbEnabled() {
   return sanitizer::kTsan || gInterceptingSchedulers.load(std::memory_order_relaxed) != 0;
 }

@@ -45,12 +45,30 @@ struct TimerNode {
   // block; it may ready goroutines and do non-blocking channel sends.
   void (*fire)(TimerNode& t, Nanos now) = nullptr;
   void* arg = nullptr;
+  // Called by the scheduler once it is done with a timer that will not fire again (after a
+  // one-shot firing, or when the run ends with the timer pending); may free the node.
+  void (*drop)(TimerNode& t) = nullptr;
+  // The scheduler the timer is armed on; null once it can no longer fire (set by addTimer,
+  // cleared after a one-shot firing and when the run ends). An owner's stop() calls
+  // owner->removeTimer, or waits for `firing` to clear when owner is null.
+  std::atomic<Scheduler*> owner{nullptr};
   // Scheduler-private: position in the heap (-1 when not pending), insertion order, and
   // whether fire() is running right now (removeTimer waits for it to finish).
   std::int64_t heapIndex = -1;
   std::uint64_t seq = 0;
   std::atomic<bool> firing{false};
 };
+
+// The end of a one-shot firing, and the end of a run for a pending timer: the scheduler lets
+// go of t. Must be the scheduler's last access to t (drop may free it).
+inline void releaseTimer(TimerNode& t) {
+  t.owner.store(nullptr, std::memory_order_release);
+  if (t.drop != nullptr) {
+    t.drop(t);
+    return;
+  }
+  t.firing.store(false, std::memory_order_release);
+}
 
 class Scheduler {
  public:

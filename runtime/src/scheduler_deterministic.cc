@@ -1,5 +1,7 @@
 #include "scheduler_deterministic.h"
 
+#include "race.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -148,12 +150,16 @@ bool DeterministicScheduler::fireDueTimers() {
   for (std::size_t i = due_.size(); i > 1; --i) {
     std::swap(due_[i - 1], due_[strategy_.nextU64() % i]);
   }
+  // Timer callbacks act as Go's timer context (race detector pseudo-goroutine 0).
+  TimerContextScope timerContext(*this);
   for (TimerNode* t : due_) {
-    if (t->period > 0) {
+    const bool oneShot = t->period <= 0;
+    if (!oneShot) {
       t->when += t->period * (1 + (now_ - t->when) / t->period);
       timers_.push(t);
     }
     t->fire(*t, now_);
+    if (oneShot) releaseTimer(*t);
   }
   return true;
 }
@@ -197,11 +203,14 @@ void DeterministicScheduler::run(G& main) {
       if (wasMain) mainExited_ = true;
     }
   }
-  timers_.drain();
+  timers_.releaseAll();
   gInterceptingSchedulers.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void DeterministicScheduler::addTimer(TimerNode& t) { timers_.push(&t); }
+void DeterministicScheduler::addTimer(TimerNode& t) {
+  t.owner.store(this, std::memory_order_relaxed);
+  timers_.push(&t);
+}
 
 bool DeterministicScheduler::removeTimer(TimerNode& t) { return timers_.remove(&t); }
 

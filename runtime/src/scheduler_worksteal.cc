@@ -95,7 +95,7 @@ void WorkStealScheduler::run(G& main) {
   rt_.setFailureHook(nullptr, nullptr);
   // Pending timers never fire once the run is over (Go: the process exits).
   std::lock_guard lock(timerMu_);
-  timers_.drain();
+  timers_.releaseAll();
 }
 
 void WorkStealScheduler::onFailure(void* self) { static_cast<WorkStealScheduler*>(self)->stopAll(); }
@@ -357,6 +357,7 @@ void WorkStealScheduler::wakeOne() {
 
 void WorkStealScheduler::addTimer(TimerNode& t) {
   bool earliest;
+  t.owner.store(this, std::memory_order_relaxed);
   {
     std::lock_guard lock(timerMu_);
     timers_.push(&t);
@@ -391,12 +392,17 @@ void WorkStealScheduler::runDueTimers(Nanos now) {
       t->when += t->period * (1 + (now - t->when) / t->period);
       timers_.push(t);
     }
+    const bool oneShot = t->period <= 0;
     t->firing.store(true, std::memory_order_relaxed);
     active_.fetch_add(1, std::memory_order_relaxed);  // under timerMu_: see invariants
     nextWhen_.store(timers_.empty() ? kNever : timers_.top()->when, std::memory_order_release);
     lock.unlock();
     t->fire(*t, now);
-    t->firing.store(false, std::memory_order_release);
+    if (oneShot) {
+      releaseTimer(*t);
+    } else {
+      t->firing.store(false, std::memory_order_release);
+    }
     becameInactive();
     lock.lock();
   }

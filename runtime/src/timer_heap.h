@@ -33,9 +33,14 @@ class TimerHeap {
     removeAt(static_cast<std::size_t>(t->heapIndex));
     return true;
   }
-  std::vector<TimerNode*> drain() {
-    for (TimerNode* t : heap_) t->heapIndex = -1;
-    return std::move(heap_);
+  // releaseAll() empties the heap at the end of a run: no pending timer will fire.
+  void releaseAll() {
+    std::vector<TimerNode*> pending = std::move(heap_);
+    heap_.clear();
+    for (TimerNode* t : pending) {
+      t->heapIndex = -1;
+      releaseTimer(*t);
+    }
   }
 
  private:

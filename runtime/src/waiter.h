@@ -13,13 +13,13 @@
 
 #include <cstdint>
 
-#include "spin_lock.h"
+#include "weft/internal/spin_lock.h"
+#include "weft/internal/sync_abi.h"
 
 namespace weft::internal {
 
 struct G;
 class ChanCore;
-struct WaitQueue;
 
 struct Waiter {
   G* g = nullptr;
@@ -36,51 +36,42 @@ struct Waiter {
   bool success = false;  // true: completed by a value hand-off; false: woken by close
 };
 
-struct WaitQueue {
-  Waiter* first = nullptr;
-  Waiter* last = nullptr;
-
-  bool empty() const { return first == nullptr; }
-
-  void pushBack(Waiter* w) {
-    w->next = nullptr;
-    w->prev = last;
-    if (last != nullptr) {
-      last->next = w;
-    } else {
-      first = w;
-    }
-    last = w;
-    w->queue = this;
-  }
-  void pushFront(Waiter* w) {
-    w->prev = nullptr;
-    w->next = first;
-    if (first != nullptr) {
-      first->prev = w;
-    } else {
-      last = w;
-    }
+// WaitQueue's inline members (declared in weft/internal/sync_abi.h, where primitives embed it).
+inline void WaitQueue::pushBack(Waiter* w) {
+  w->next = nullptr;
+  w->prev = last;
+  if (last != nullptr) {
+    last->next = w;
+  } else {
     first = w;
-    w->queue = this;
   }
-  void remove(Waiter* w) {
-    if (w->prev != nullptr) {
-      w->prev->next = w->next;
-    } else {
-      first = w->next;
-    }
-    if (w->next != nullptr) {
-      w->next->prev = w->prev;
-    } else {
-      last = w->prev;
-    }
-    w->next = w->prev = nullptr;
-    w->queue = nullptr;
+  last = w;
+  w->queue = this;
+}
+inline void WaitQueue::pushFront(Waiter* w) {
+  w->prev = nullptr;
+  w->next = first;
+  if (first != nullptr) {
+    first->prev = w;
+  } else {
+    last = w;
   }
-  // dequeue() pops the first waiter that may still be completed: a select waiter whose select
-  // was already won through another case is dropped (its own select removes the rest).
-  Waiter* dequeue();
-};
+  first = w;
+  w->queue = this;
+}
+inline void WaitQueue::remove(Waiter* w) {
+  if (w->prev != nullptr) {
+    w->prev->next = w->next;
+  } else {
+    first = w->next;
+  }
+  if (w->next != nullptr) {
+    w->next->prev = w->prev;
+  } else {
+    last = w->prev;
+  }
+  w->next = w->prev = nullptr;
+  w->queue = nullptr;
+}
 
 }  // namespace weft::internal
