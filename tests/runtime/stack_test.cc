@@ -53,7 +53,10 @@ long rssKiB() {
 }
 
 TEST(Stack, HundredThousandParkedGoroutinesFitAndAreReclaimed) {
-  const int n = kSanitized ? 10000 : 100000;
+  // Sanitizers shadow every stack mapping: RSS says nothing there, and TSan runs out of
+  // mappings long before 100k stacks.
+  if (kSanitized) GTEST_SKIP() << "RSS per goroutine is measured in the normal build only";
+  const int n = 100000;
   Runtime rt({.workers = 2, .stackSize = 64 * 1024});
   std::atomic<int> woken{0};
   long before = rssKiB();

@@ -35,7 +35,12 @@ void FiberContext::prepare(void* stackLow, std::size_t size, Entry entry, void* 
   arg_ = arg;
   stackBottom_ = stackLow;
   stackSize_ = size;
-  if (sanitizer::kTsan && !ownsTsanFiber_) {
+  if (sanitizer::kTsan) {
+    // A fresh TSan fiber for every goroutine, even on a pooled stack: the previous goroutine
+    // left through switchToFinal() without unwinding its frames, and a fiber whose shadow call
+    // stack only grows makes every later allocation's stack trace unique (TSan's stack depot
+    // then grows by kilobytes per allocation, without bound).
+    if (ownsTsanFiber_) sanitizer::destroyTsanFiber(tsanFiber_);
     tsanFiber_ = sanitizer::createTsanFiber();
     ownsTsanFiber_ = true;
   }
