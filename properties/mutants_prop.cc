@@ -71,6 +71,61 @@ void selectChoosesAmongReadyCases() {
   if (select(recv(a), recv(b)) == 1) ++selectedSecond;
 }
 
+void onceRunsExactlyOnce() {
+  Once once;
+  Atomic<int> runs{0, "runs"};
+  WaitGroup wg;
+  wg.add(2);
+  for (int i = 0; i < 2; ++i) {
+    go([&] {
+      once.call([&] { runs.add(1); });
+      wg.done();
+    });
+  }
+  wg.wait();
+  if (runs.load() != 1) harness::fail("Once ran its function more than once");
+}
+
+void waitGroupReleasesAtZero() {
+  WaitGroup wg;
+  wg.add(2);
+  for (int i = 0; i < 2; ++i) go([&] { wg.done(); });
+  wg.wait();  // a missed wake-up leaves main asleep: deadlock
+}
+
+void condSignalIsFifo() {
+  Mutex mu;
+  Cond cond(mu);
+  std::vector<int> entered, woken;
+  Atomic<int> wokenCount{0, "woken"};
+  WaitGroup wg;
+  wg.add(2);
+  for (int i = 0; i < 2; ++i) {
+    go([&, i] {
+      std::unique_lock l(mu);
+      entered.push_back(i);
+      cond.wait();
+      woken.push_back(i);
+      wokenCount.add(1);
+      l.unlock();
+      wg.done();
+    });
+  }
+  for (;;) {
+    mu.lock();
+    const bool all = entered.size() == 2;
+    mu.unlock();
+    if (all) break;
+    yield();
+  }
+  for (int k = 1; k <= 2; ++k) {
+    cond.signal();
+    while (wokenCount.load() < k) yield();
+  }
+  wg.wait();
+  if (woken != entered) harness::fail("Cond.Signal did not wake the longest waiter first");
+}
+
 class Mutants : public ::testing::TestWithParam<MutantCase> {};
 
 TEST_P(Mutants, PropertyHoldsOnTheRealPrimitiveAndFailsOnItsMutant) {
@@ -98,7 +153,13 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         MutantCase{"channel FIFO", "LIFO buffer", Mutant::kLifoBuffer, fifoProperty},
         MutantCase{"close wakes every blocked receiver", "close does not wake receivers",
-                   Mutant::kCloseDoesNotWake, closeWakesEveryReceiver}),
+                   Mutant::kCloseDoesNotWake, closeWakesEveryReceiver},
+        MutantCase{"Once runs f exactly once", "Once without synchronization",
+                   Mutant::kOnceUnsynchronized, onceRunsExactlyOnce},
+        MutantCase{"WaitGroup wait returns at zero", "WaitGroup misses a wake-up",
+                   Mutant::kWaitGroupMissesWakeup, waitGroupReleasesAtZero},
+        MutantCase{"Cond signal is FIFO", "Cond signal wakes the newest waiter",
+                   Mutant::kCondSignalNewest, condSignalIsFifo}),
     [](const auto& info) {
       std::string n = info.param.mutantName;
       for (char& ch : n) {

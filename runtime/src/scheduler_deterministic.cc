@@ -181,7 +181,16 @@ void DeterministicScheduler::run(G& main) {
   while (!rt_.failed()) {
     if (mainExited_ && (cands_.empty() || drainExhausted())) break;
     if (cands_.empty()) {
-      if (fireDueTimers()) continue;
+      if (fireDueTimers()) {
+        // Go would hang forever here: nobody can run and only Tickers remain, ticking into
+        // channels nobody receives from. Virtual time would spin without end, so report it.
+        if (!cands_.empty() || !timers_.onlyPeriodic()) continue;
+        rt_.recordFatal(FatalError("all goroutines are asleep - deadlock!",
+                                   rt_.goroutineDump() +
+                                       "\n(only Tickers were left running; no goroutine was "
+                                       "receiving their ticks)\n"));
+        break;
+      }
       rt_.recordFatal(FatalError("all goroutines are asleep - deadlock!", rt_.goroutineDump()));
       break;
     }

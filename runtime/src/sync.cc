@@ -24,6 +24,10 @@ void syncAccess(const void* addr, bool write, const ObjectId& id,
   raceAccess(addr, write, &id.site, id.name, where);
 }
 void syncFatal(const char* goText) { fatal(goText); }
+bool syncUnwinding() {
+  G* g = currentG();
+  return g != nullptr && g->unwinding;
+}
 void syncPanic(const char* goText) { panicWith(goText); }
 
 bool syncCanSpin(int iteration) {
@@ -158,7 +162,13 @@ void Mutex::unlockUnannounced() {
 }
 
 void Mutex::unlockSlow(std::int32_t next) {
-  if (((next + kLocked) & kLocked) == 0) internal::syncFatal("sync: unlock of unlocked mutex");
+  if (((next + kLocked) & kLocked) == 0) {
+    if (internal::syncUnwinding()) {
+      state_.fetch_add(kLocked, std::memory_order_relaxed);  // undo; see syncUnwinding()
+      return;
+    }
+    internal::syncFatal("sync: unlock of unlocked mutex");
+  }
   if ((next & kStarving) != 0) {
     // Starvation mode: hand ownership to the first waiter and yield to it.
     internal::semrelease(sema_, true);
@@ -207,7 +217,13 @@ void RWMutex::unlock_shared() {
 }
 
 void RWMutex::rUnlockSlow(std::int32_t r) {
-  if (r + 1 == 0 || r + 1 == -kMaxReaders) internal::syncFatal("sync: RUnlock of unlocked RWMutex");
+  if (r + 1 == 0 || r + 1 == -kMaxReaders) {
+    if (internal::syncUnwinding()) {
+      readerCount_.fetch_add(1, std::memory_order_relaxed);  // undo; see syncUnwinding()
+      return;
+    }
+    internal::syncFatal("sync: RUnlock of unlocked RWMutex");
+  }
   // A writer is pending; the last departing reader wakes it.
   if (readerWait_.fetch_sub(1, std::memory_order_acq_rel) - 1 == 0) {
     internal::semrelease(writerSem_, false);
@@ -245,7 +261,13 @@ void RWMutex::unlock() {
   internal::syncRelease(&readerSem_);
   // Announce to readers that there is no active writer.
   const std::int32_t r = readerCount_.fetch_add(kMaxReaders, std::memory_order_release) + kMaxReaders;
-  if (r >= kMaxReaders) internal::syncFatal("sync: Unlock of unlocked RWMutex");
+  if (r >= kMaxReaders) {
+    if (internal::syncUnwinding()) {
+      readerCount_.fetch_sub(kMaxReaders, std::memory_order_relaxed);  // undo
+      return;
+    }
+    internal::syncFatal("sync: Unlock of unlocked RWMutex");
+  }
   // Unblock the readers that arrived while the writer held the lock.
   for (std::int32_t i = 0; i < r; ++i) internal::semrelease(readerSem_, false);
   w_.unlockUnannounced();  // allow other writers

@@ -33,6 +33,14 @@ class TimerHeap {
     removeAt(static_cast<std::size_t>(t->heapIndex));
     return true;
   }
+  // onlyPeriodic(): every pending timer is periodic (a Ticker), so firing them can only drop
+  // ticks into channels nobody is receiving from.
+  bool onlyPeriodic() const {
+    for (const TimerNode* t : heap_) {
+      if (t->period <= 0) return false;
+    }
+    return true;
+  }
   // releaseAll() empties the heap at the end of a run: no pending timer will fire.
   void releaseAll() {
     std::vector<TimerNode*> pending = std::move(heap_);

@@ -84,6 +84,11 @@ void syncAccess(const void* addr, bool write, const ObjectId& id,
 [[noreturn]] void syncFatal(const char* goText);
 [[noreturn]] void syncPanic(const char* goText);
 
+// Whether the current goroutine is being unwound at the end of a run (forced unwinding of a
+// leaked goroutine): a Cond::wait it was parked in returns without its lock, so the unlock in
+// a lock guard's destructor is a consequence of the shutdown, not misuse.
+bool syncUnwinding();
+
 // Whether active spinning may pay off (several workers, production mode).
 bool syncCanSpin(int iteration);
 void syncSpin();
