@@ -18,6 +18,18 @@
 namespace weft::props {
 namespace {
 
+// Statistical self-tests of the single-threaded explorer need tens of thousands of executions;
+// under a sanitizer that is minutes, and a sanitizer adds nothing to code that runs on one
+// thread. They run in the normal build.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define WEFT_SKIP_STATISTICAL_UNDER_SANITIZER() \
+  GTEST_SKIP() << "statistical: runs in the normal build (too slow under a sanitizer)"
+#else
+#define WEFT_SKIP_STATISTICAL_UNDER_SANITIZER() \
+  do {                                          \
+  } while (0)
+#endif
+
 using harness::RcSchedule;
 using harness::simulate;
 using models::ChanModel;
@@ -304,6 +316,7 @@ TEST(SelectUniformity, ProductionModeOneAndTwoWorkers) {
 }
 
 TEST(SelectUniformity, DeterministicModeOverExploredDecisions) {
+  WEFT_SKIP_STATISTICAL_UNDER_SANITIZER();
   const int n = 20000;
   std::vector<int> counts(3, 0);
   harness::ExploreOptions o;

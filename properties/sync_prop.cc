@@ -215,7 +215,8 @@ RC_GTEST_PROP(SyncProps, CondWithPredicateLoopNeverLosesAWakeup, (RcSchedule sch
         std::unique_lock l(mu);
         while (items == 0) cond.wait();
         --items;
-        wg.done();
+        l.unlock();
+        wg.done();  // last: once it runs, main may return and destroy mu
       });
     }
     for (int i = 0; i < waiters; ++i) {

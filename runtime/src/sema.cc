@@ -89,6 +89,31 @@ void semrelease(Sema& s, bool handoff) {
   }
 }
 
+void semreleaseAll(Sema& s, std::uint32_t n) {
+  if (n == 0) return;
+  s.count.fetch_add(n, std::memory_order_seq_cst);
+  if (s.nwait.load(std::memory_order_seq_cst) == 0) return;
+  G* wake = nullptr;
+  G** tail = &wake;
+  s.lock.lock();
+  for (std::uint32_t i = 0; i < n && s.nwait.load(std::memory_order_relaxed) != 0; ++i) {
+    Waiter* w = s.waiters.dequeue();
+    if (w == nullptr) break;
+    s.nwait.fetch_sub(1, std::memory_order_seq_cst);
+    *tail = w->g;
+    w->g->schedLink = nullptr;
+    tail = &w->g->schedLink;
+  }
+  s.lock.unlock();
+  // From here on, `s` may already be gone.
+  while (wake != nullptr) {
+    G* next = wake->schedLink;
+    wake->schedLink = nullptr;
+    ready(*wake);
+    wake = next;
+  }
+}
+
 std::uint32_t notifyListAdd(NotifyList& l) {
   return l.wait.fetch_add(1, std::memory_order_seq_cst);
 }

@@ -269,7 +269,7 @@ void RWMutex::unlock() {
     internal::syncFatal("sync: Unlock of unlocked RWMutex");
   }
   // Unblock the readers that arrived while the writer held the lock.
-  for (std::int32_t i = 0; i < r; ++i) internal::semrelease(readerSem_, false);
+  internal::semreleaseAll(readerSem_, static_cast<std::uint32_t>(r));
   w_.unlockUnannounced();  // allow other writers
 }
 
@@ -344,7 +344,7 @@ void WaitGroup::add(int delta, std::source_location where) {
   }
   state_.store(0, std::memory_order_release);
   if (WEFT_MUTANT(kWaitGroupMissesWakeup)) return;
-  for (std::uint32_t i = 0; i < w; ++i) internal::semrelease(sema_, false);
+  internal::semreleaseAll(sema_, w);  // last access: a waiter may destroy the WaitGroup
 }
 
 void WaitGroup::wait(std::source_location where) {

@@ -16,6 +16,18 @@
 namespace weft::harness {
 namespace {
 
+// Statistical self-tests of the single-threaded explorer need tens of thousands of executions;
+// under a sanitizer that is minutes, and a sanitizer adds nothing to code that runs on one
+// thread. They run in the normal build.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define WEFT_SKIP_STATISTICAL_UNDER_SANITIZER() \
+  GTEST_SKIP() << "statistical: runs in the normal build (too slow under a sanitizer)"
+#else
+#define WEFT_SKIP_STATISTICAL_UNDER_SANITIZER() \
+  do {                                          \
+  } while (0)
+#endif
+
 // A body with n goroutines of `steps` visible operations each. `bug` inspects the global order
 // of (goroutine, step) events and says whether the planted bug fired.
 struct Synthetic {
@@ -111,6 +123,7 @@ TEST(Pct, DepthOneBugMeetsTheBound) {
 }
 
 TEST(Pct, DepthTwoBugMeetsTheBound) {
+  WEFT_SKIP_STATISTICAL_UNDER_SANITIZER();
   // Depth 2: goroutine 1's first step lands between goroutine 0's steps 2 and 3.
   Synthetic s{2, 5, [](const auto& o) {
                 auto p = position(o, 1, 0);
@@ -120,6 +133,7 @@ TEST(Pct, DepthTwoBugMeetsTheBound) {
 }
 
 TEST(Pct, DepthThreeBugMeetsTheBound) {
+  WEFT_SKIP_STATISTICAL_UNDER_SANITIZER();
   // Depth 3 (three ordering constraints) among three goroutines: g1 step 0 between g0 steps 1
   // and 2, and g2 step 0 before g0 step 0.
   Synthetic s{3, 3, [](const auto& o) {
@@ -145,6 +159,7 @@ void compareWithRandom(const char* name, const Synthetic& s, int depth, int exec
 }
 
 TEST(Pct, BeatsRandomWalkWhenAGoroutineMustWaitLong) {
+  WEFT_SKIP_STATISTICAL_UNDER_SANITIZER();
   // Depth 2: goroutine 1 must stay out of the way for 14 of goroutine 0's steps, then run
   // exactly between steps 14 and 15. PCT: one priority order and one change point; random
   // walk: about 2^-15.
@@ -156,6 +171,7 @@ TEST(Pct, BeatsRandomWalkWhenAGoroutineMustWaitLong) {
 }
 
 TEST(Pct, BeatsRandomWalkOnABugThatNeedsTwoPreemptions) {
+  WEFT_SKIP_STATISTICAL_UNDER_SANITIZER();
   // Depth 3: goroutine 0 is preempted between its steps 14 and 15 for exactly one step of
   // goroutine 1, which is then preempted until goroutine 0 has finished. Random walk needs
   // goroutine 1 to sit out about 20 coin flips (~1e-6); PCT needs two change points (~1/k^2).

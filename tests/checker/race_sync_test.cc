@@ -86,8 +86,10 @@ void readersAndWriter(bool readerLocks) {
   WaitGroup wg;
   wg.add(3);
   go([&] {
-    std::lock_guard l(rw);
-    x.store(1);
+    {
+      std::lock_guard l(rw);
+      x.store(1);
+    }
     wg.done();
   });
   for (int i = 0; i < 2; ++i) {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <memory>
 #include <string>
 
 #include "weft/harness/explore.h"
@@ -37,21 +38,26 @@ void expectReplays(const ExploreResult& r, const std::function<void()>& body) {
 // ---- WaitGroup.Add inside the goroutine ----------------------------------------------------
 
 void addInsideGoroutine(bool fixed) {
-  WaitGroup wg;
-  Shared<int> results{0, "results"};
-  Mutex mu;
+  // Shared ownership: with the bug, main may return while a worker still runs, and C++ has no
+  // garbage collector to keep main's locals alive for it.
+  struct State {
+    WaitGroup wg;
+    Shared<int> results{0, "results"};
+    Mutex mu;
+  };
+  auto st = std::make_shared<State>();
   for (int i = 0; i < 2; ++i) {
-    if (fixed) wg.add(1);
-    go([&, fixed] {
-      if (!fixed) wg.add(1);  // BUG: Wait may run before this Add
-      std::lock_guard l(mu);
-      results.store(results.load() + 1);
-      wg.done();
+    if (fixed) st->wg.add(1);
+    go([st, fixed] {
+      if (!fixed) st->wg.add(1);  // BUG: Wait may run before this Add
+      std::lock_guard l(st->mu);
+      st->results.store(st->results.load() + 1);
+      st->wg.done();
     });
   }
-  wg.wait();
-  std::lock_guard l(mu);
-  if (results.load() != 2) fail("wait returned before both workers finished");
+  st->wg.wait();
+  std::lock_guard l(st->mu);
+  if (st->results.load() != 2) fail("wait returned before both workers finished");
 }
 
 TEST(SyncBugs, WaitGroupAddInsideTheGoroutineIsFound) {
@@ -85,7 +91,8 @@ void condIfInsteadOfFor(bool fixed) {
       }
       if (items == 0) fail("consumer woke up to an empty queue");
       --items;
-      wg.done();
+      l.unlock();
+      wg.done();  // last: once it runs, main may return and destroy mu
     });
   }
   for (int p = 0; p < 2; ++p) {
@@ -114,8 +121,10 @@ void abba(bool fixed) {
   WaitGroup wg;
   wg.add(2);
   go([&] {
-    std::lock_guard la(a);
-    std::lock_guard lb(b);
+    {
+      std::lock_guard la(a);
+      std::lock_guard lb(b);
+    }
     wg.done();
   });
   go([&, fixed] {

@@ -49,6 +49,10 @@ void semacquire(Sema& s, bool lifo, SemaWait why);
 // semrelease() increments count and wakes the first waiter. handoff: give the count directly to
 // the woken waiter and yield to it (Go: semrelease1 with handoff, Mutex starvation mode).
 void semrelease(Sema& s, bool handoff);
+// semreleaseAll() increments count by n and wakes up to n waiters, touching `s` only before it
+// wakes anyone: a woken goroutine may destroy the object that embeds `s` at once (the last
+// WaitGroup.Wait returning and its owner going out of scope).
+void semreleaseAll(Sema& s, std::uint32_t n);
 
 // NotifyList: ticket-based FIFO wake-ups for Cond (Go: runtime.notifyList). A waiter takes a
 // ticket before unlocking the Cond's locker, so a signal between that unlock and its park is
