@@ -25,6 +25,12 @@
 //     "sync: WaitGroup is reused before previous Wait has returned"
 // A Mutex is not tied to a goroutine: one goroutine may lock it and another unlock it, as in Go.
 // Objects are neither copyable nor movable (Go's vet "copylocks" check, made a compile error).
+// Lifetime: C++ has no garbage collector to keep an object alive for a goroutine that still
+// uses it. An object must outlive every operation on it; in particular a goroutine that calls
+// wg.done() while still holding a lock guard on a Mutex owned by the waiter lets the waiter
+// return and destroy that Mutex before the guard unlocks it: release locks before done().
+// The last done() never touches the WaitGroup after waking a waiter, so a waiter may destroy
+// it as soon as wait() returns.
 //
 // Each object records where it was constructed (and an optional name) for traces and reports:
 //   weft::Mutex accounts{"accounts"};
