@@ -1,6 +1,8 @@
 // The go statement, yield, ids and user randomness: thin entries into the scheduler.
 #include "weft/go.h"
 
+#include <exception>
+
 #include "debug.h"
 #include "park.h"
 
@@ -10,6 +12,13 @@ namespace internal {
 GoroutineId spawnGoroutine(Task body, std::string name, std::source_location site) {
   G& self = requireG("weft::go");
   schedulePoint(OpKind::kGo, nullptr);
+  // Checked after the scheduling point: a goroutine preempted there may be resumed only to be
+  // unwound at the end of the run. A new goroutine would never run and never be unwound, so
+  // stop here (or, inside a destructor already unwinding, just don't spawn).
+  if (self.unwinding) [[unlikely]] {
+    if (std::uncaught_exceptions() == 0) throw GoexitUnwind{};
+    return 0;
+  }
   G* g = self.rt->newG(std::move(body), std::move(name), site);
   g->sched = self.sched;
   self.sched->spawn(*g);

@@ -329,7 +329,16 @@ void RuntimeCore::unwindLeaked() {
       continue;
     }
     g->unwinding = true;
-    for (;;) {
+    // A goroutine that keeps running (spinning on an atomic inside a destructor, say) is given
+    // this many switches back before it is abandoned like one that blocks.
+    constexpr int kUnwindResumes = 10000;
+    for (int resumes = 0;; ++resumes) {
+      if (resumes == kUnwindResumes) {
+        cancelWaits(*g);
+        g->abandoned = true;
+        releaseG(*g);
+        break;
+      }
       resume(*g, here);
       if (g->switchReason == SwitchReason::kExit) {
         finishExit(*g);

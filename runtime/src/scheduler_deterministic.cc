@@ -86,6 +86,14 @@ void DeterministicScheduler::switchToLoop(G& from) {
 }
 
 void DeterministicScheduler::schedulePoint(G& self, const Op& op) {
+  if (self.unwinding) [[unlikely]] {
+    // Being unwound after the run: no decisions any more, but hand control back regularly so
+    // that a goroutine spinning in a destructor cannot hang the shutdown (unwindLeaked gives
+    // up on it after a budget).
+    self.switchReason = SwitchReason::kYield;
+    switchToLoop(self);
+    return;
+  }
   if (++steps_ > maxSteps_) [[unlikely]] {
     if (!rt_.failed()) {
       rt_.recordFailure(std::make_exception_ptr(StepLimitExceeded(fmt::format(

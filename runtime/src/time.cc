@@ -55,7 +55,8 @@ struct TimerState {
     node.period = period.count();
     node.when = self.sched->now() + std::max<Nanos>(d.count(), 0);
     hbRelease(&node);
-    self.sched->addTimer(node);
+    // Not during the unwinding at the end of a run: the run's timers are gone (it never fires).
+    if (!rt->stopping()) self.sched->addTimer(node);
   }
 
   // disarm() returns true if the timer was pending and now will not fire; either way, when it
@@ -92,7 +93,11 @@ void sleep(Duration d) {
     internal::ready(*static_cast<internal::G*>(t.arg));
   };
   // Arm the timer only once this goroutine is parked, so that the wake-up cannot come first.
-  auto commit = [&node](internal::G& g) { g.sched->addTimer(node); };
+  // A goroutine that sleeps while being unwound at the end of a run stays parked for good: the
+  // run's timers are gone, and arming one would leak it into the next run.
+  auto commit = [&node](internal::G& g) {
+    if (!g.rt->stopping()) g.sched->addTimer(node);
+  };
   try {
     internal::parkWith(self, internal::WaitReason::kSleep, commit);
   } catch (const internal::GoexitUnwind&) {

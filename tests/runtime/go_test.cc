@@ -177,6 +177,23 @@ TEST_P(GoTest, LeakedGoroutinesAreReportedAndUnwound) {
   EXPECT_EQ(destroyed.load(), 3) << "leaked goroutines must be unwound";
 }
 
+// A run that fails while main is still spawning: main, resumed only to be unwound, must not
+// start goroutines that nobody would ever run or unwind (TearDown checks every stack is back).
+TEST_P(GoTest, RunEndingMidSpawnLoopLeavesNoGoroutineBehind) {
+  EXPECT_THROW(run(
+                   [] {
+                     for (int i = 0; i < 20; ++i) {
+                       go([i] {
+                         if (i == 3) throw Panic("boom");
+                         yield();
+                       });
+                     }
+                     yield();
+                   },
+                   /*allowLeaks=*/true),
+               Panic);
+}
+
 TEST_P(GoTest, UsageErrorOutsideAGoroutine) {
   auto c = makeChan<int>(1);  // making and non-blocking use are fine anywhere
   EXPECT_TRUE(c.trySend(1));
