@@ -141,7 +141,10 @@ std::string Trace::table() const {
     out += fmt::format(" {:>5} ", "step");
     for (auto id : ids) out += fmt::format("| {:<{}} ", header(id).substr(0, width), width);
     out += "\n-------";
-    for (std::size_t i = 0; i < ids.size(); ++i) out += "+" + std::string(width + 2, '-');
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      out += '+';
+      out.append(width + 2, '-');  // append(): GCC 12 -O3 warns (-Wrestrict) on "+" + string
+    }
     out += "\n";
     for (const auto& e : events_) {
       if (e.kind == TraceEvent::Kind::kTime) {

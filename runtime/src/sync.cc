@@ -68,7 +68,7 @@ constexpr int kWaiterShift = 3;
 constexpr std::int64_t kStarvationThresholdNs = 1'000'000;
 }  // namespace
 
-void Mutex::lock() {
+void Mutex::lockAnnounced() {
   internal::syncPoint(OpKind::kMutexLock, this, id_);
   lockUnannounced();
 }
@@ -150,7 +150,7 @@ void Mutex::lockSlow() {
   }
 }
 
-void Mutex::unlock() {
+void Mutex::unlockAnnounced() {
   internal::syncPoint(OpKind::kMutexUnlock, this, id_);
   unlockUnannounced();
 }

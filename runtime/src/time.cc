@@ -83,9 +83,9 @@ Clock::time_point Clock::now() noexcept {
 }
 
 void sleep(Duration d) {
-  internal::G& self = internal::requireG("weft::sleep");
   internal::schedulePoint(internal::OpKind::kSleep, nullptr);
-  if (d.count() <= 0) return;
+  if (d.count() <= 0) return;  // Go: returns at once
+  internal::G& self = internal::requireG("weft::sleep");
   internal::TimerNode node;
   node.when = self.sched->now() + d.count();
   node.arg = &self;

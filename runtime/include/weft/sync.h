@@ -77,12 +77,30 @@ class Mutex : public internal::SyncObject {
                  std::source_location site = std::source_location::current())
       : SyncObject(name, site) {}
 
-  void lock();
-  void unlock();
+  // The uncontended paths are inline: one atomic read-modify-write and a test of the hooks
+  // flag (deterministic mode, race detection).
+  void lock() {
+    std::int32_t unlocked = 0;
+    if (!internal::hooksActive() &&
+        state_.compare_exchange_strong(unlocked, 1, std::memory_order_acquire)) [[likely]] {
+      return;
+    }
+    lockAnnounced();
+  }
+  void unlock() {
+    if (!internal::hooksActive()) [[likely]] {
+      const std::int32_t next = state_.fetch_sub(1, std::memory_order_release) - 1;
+      if (next != 0) unlockSlow(next);
+      return;
+    }
+    unlockAnnounced();
+  }
   bool try_lock();
 
  private:
   friend class RWMutex;
+  void lockAnnounced();
+  void unlockAnnounced();
   // Without the scheduling point: RWMutex's writer lock is part of the RWMutex operation.
   void lockUnannounced();
   void unlockUnannounced();
@@ -177,7 +195,12 @@ class Once : public internal::SyncObject {
 
   template <class F>
   void call(F&& f) {
-    if (!fastDone()) callSlow(std::forward<F>(f));
+    if (!internal::hooksActive()) [[likely]] {
+      if (done_.load(std::memory_order_acquire) != 0) return;  // the fast path: one load
+    } else if (fastDone()) {
+      return;
+    }
+    callSlow(std::forward<F>(f));
   }
 
  private:
