@@ -14,14 +14,16 @@ namespace {
 
 using namespace weft;
 
+// g goroutines x n increments of a shared counter under a Mutex.
+template <int G, int N>
 void lockedIncrements() {
   Mutex mu;
   Shared<int> counter{0, "counter"};
   WaitGroup wg;
-  wg.add(2);
-  for (int g = 0; g < 2; ++g) {
+  wg.add(G);
+  for (int g = 0; g < G; ++g) {
     go([&] {
-      for (int i = 0; i < 5; ++i) {
+      for (int i = 0; i < N; ++i) {
         std::lock_guard l(mu);
         counter.store(counter.load() + 1);
       }
@@ -29,7 +31,19 @@ void lockedIncrements() {
     });
   }
   wg.wait();
-  if (counter.load() != 10) harness::fail("lost update");
+  if (counter.load() != G * N) harness::fail("lost update");
+}
+
+// 2 goroutines x 5 channel operations: a producer and a consumer over an unbuffered channel.
+void channelOps() {
+  auto c = makeChan<int>();
+  auto done = makeChan<Unit>();
+  go([c, done] {
+    for (int i = 0; i < 5; ++i) c.recv();
+    done.send({});
+  });
+  for (int i = 0; i < 5; ++i) c.send(i);
+  done.recv();
 }
 
 // Counts the strategy's decisions (scheduling points with a choice) of one execution.
@@ -48,20 +62,20 @@ class CountingStrategy : public sim::Strategy {
   std::uint64_t decisions = 0;
 };
 
-double decisionsPerExecution() {
+double decisionsPerExecution(void (*body)()) {
   CountingStrategy s;
   Runtime rt({.strategy = &s});
   constexpr int kRuns = 1000;
   for (int i = 0; i < kRuns; ++i) {
     s.inner.beginExecution(static_cast<std::uint64_t>(i) + 1, 0);
-    rt.run(lockedIncrements);
+    rt.run(body);
   }
   return static_cast<double>(s.decisions) / kRuns;
 }
 
-void Explore2x5Mutex(benchmark::State& state) {
+void exploreBody(benchmark::State& state, void (*body)()) {
   const bool races = state.range(0) != 0;
-  const double perExecution = decisionsPerExecution();
+  const double perExecution = decisionsPerExecution(body);
   std::uint64_t executions = 0;
   for (auto _ : state) {
     harness::ExploreOptions o;
@@ -69,7 +83,7 @@ void Explore2x5Mutex(benchmark::State& state) {
     o.seed = 1;
     o.detectRaces = races;
     o.determinismCheckEvery = 0;
-    harness::ExploreResult r = harness::explore(lockedIncrements, o);
+    harness::ExploreResult r = harness::explore(body, o);
     if (!r.ok()) state.SkipWithError("the body failed");
     executions += r.executions;
   }
@@ -80,7 +94,15 @@ void Explore2x5Mutex(benchmark::State& state) {
   state.counters["decisions_per_execution"] = perExecution;
 }
 
+void Explore2x5Mutex(benchmark::State& state) { exploreBody(state, lockedIncrements<2, 5>); }
+void Explore3x3Mutex(benchmark::State& state) { exploreBody(state, lockedIncrements<3, 3>); }
+void Explore2x5Chan(benchmark::State& state) { exploreBody(state, channelOps); }
+
 BENCHMARK(Explore2x5Mutex)->ArgName("races")->Arg(0)->Arg(1)->UseRealTime()->Unit(
+    benchmark::kMillisecond);
+BENCHMARK(Explore3x3Mutex)->ArgName("races")->Arg(0)->Arg(1)->UseRealTime()->Unit(
+    benchmark::kMillisecond);
+BENCHMARK(Explore2x5Chan)->ArgName("races")->Arg(0)->Arg(1)->UseRealTime()->Unit(
     benchmark::kMillisecond);
 
 }  // namespace

@@ -114,6 +114,43 @@ TEST(SyncBugs, CondWaitedWithIfInsteadOfForIsFound) {
   EXPECT_TRUE(explore([] { condIfInsteadOfFor(true); }, budget(500)).ok());
 }
 
+// ---- Cond lost wake-up: the predicate checked outside the lock ------------------------------
+
+void condLostWakeup(bool fixed) {
+  Mutex mu;
+  Cond cond(mu);
+  Atomic<bool> ready{false, "ready"};
+  auto done = makeChan<Unit>(1);
+  go([&, done] {
+    if (fixed) {
+      std::lock_guard l(mu);
+      ready.store(true);
+    } else {
+      ready.store(true);  // BUG: not under the Cond's lock
+    }
+    cond.signal();
+    done.send({});
+  });
+  if (fixed) {
+    std::unique_lock l(mu);
+    while (!ready.load()) cond.wait();
+  } else if (!ready.load()) {  // BUG: checked outside the lock; the signal can come before wait
+    std::unique_lock l(mu);
+    cond.wait();
+  }
+  done.recv();
+}
+
+TEST(SyncBugs, CondLostWakeupIsADeadlock) {
+  auto body = [] { condLostWakeup(false); };
+  ExploreResult r = explore(body, budget());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure->kind, FailureKind::kDeadlock) << r.failure->format();
+  EXPECT_NE(r.failure->format().find("sync.Cond.Wait"), std::string::npos);
+  expectReplays(r, body);
+  EXPECT_TRUE(explore([] { condLostWakeup(true); }, budget(500)).ok());
+}
+
 // ---- AB-BA lock-order inversion ----------------------------------------------------------------
 
 void abba(bool fixed) {
