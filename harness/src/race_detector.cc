@@ -16,9 +16,29 @@ std::string shortSite(const std::source_location& s) {
 }  // namespace
 
 void RaceDetector::reset() {
-  clocks_.clear();
-  syncs_.clear();
-  vars_.clear();
+  // Executions of one body reuse the same stacks and objects, hence mostly the same
+  // addresses: keep the tables' nodes and vectors and only empty them, so that an execution
+  // allocates nothing for objects an earlier one already saw. (Bounded: past kKeep entries,
+  // a table is released for real.)
+  constexpr std::size_t kKeep = 4096;
+  for (auto& c : clocks_) c.clear();
+  if (syncs_.size() > kKeep) {
+    syncs_.clear();
+  } else {
+    for (auto& entry : syncs_) entry.second.clear();
+  }
+  if (vars_.size() > kKeep) {
+    vars_.clear();
+  } else {
+    for (auto& entry : vars_) {
+      Variable& v = entry.second;
+      v.write = v.read = Epoch{};
+      v.readShared = false;
+      v.reads.clear();
+      v.readInfo.clear();
+      v.addr = nullptr;
+    }
+  }
   goroutines_.clear();
   step_ = 0;
   race_.reset();
@@ -67,13 +87,10 @@ void RaceDetector::onAccess(sim::GoroutineId g, const void* addr, bool write,
   if (race_) return;  // the first race is the report; later ones are usually its echoes
   VectorClock& now = clock(g);
   Variable& v = vars_[addr];
-  if (v.name.empty()) {
-    std::string site = objectSite != nullptr ? shortSite(*objectSite) : std::string();
-    if (name != nullptr) {
-      v.name = site.empty() ? std::string(name) : fmt::format("{} (made at {})", name, site);
-    } else {
-      v.name = site.empty() ? fmt::format("object {}", addr) : fmt::format("chan made at {}", site);
-    }
+  if (v.addr == nullptr) {
+    v.addr = addr;
+    v.site = objectSite;
+    v.name = name;
   }
   const Epoch me{g, now[g]};
   const RaceAccess access{g, write, step_, where};
@@ -94,6 +111,7 @@ void RaceDetector::onAccess(sim::GoroutineId g, const void* addr, bool write,
       if (v.reads.size() <= g) v.reads.resize(g + 1, 0);
       v.reads[g] = me.c;
     }
+    if (v.readInfo.size() <= g) v.readInfo.resize(g + 1);
     v.readInfo[g] = access;
     return;
   }
@@ -117,12 +135,20 @@ void RaceDetector::onAccess(sim::GoroutineId g, const void* addr, bool write,
   v.writeInfo = access;
 }
 
+std::string RaceDetector::variableName(const Variable& v) {
+  const std::string site = v.site != nullptr ? shortSite(*v.site) : std::string();
+  if (v.name != nullptr) {
+    return site.empty() ? std::string(v.name) : fmt::format("{} (made at {})", v.name, site);
+  }
+  return site.empty() ? fmt::format("object {}", v.addr) : fmt::format("chan made at {}", site);
+}
+
 void RaceDetector::report(const Variable& v, const RaceAccess& current,
                           const RaceAccess& previous) {
   RaceReport r;
   r.current = current;
   r.previous = previous;
-  r.variable = v.name;
+  r.variable = variableName(v);
   for (sim::GoroutineId id : {current.goroutine, previous.goroutine}) {
     auto it = goroutines_.find(id);
     if (it == goroutines_.end()) continue;

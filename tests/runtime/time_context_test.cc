@@ -40,7 +40,9 @@ TEST_P(TimeTest, SleepPausesAtLeastTheDuration) {
     const TimePoint t1 = Clock::now();
     sleep(0ns);
     sleep(-1ms);  // Go: returns immediately
-    if (deterministic()) EXPECT_EQ(Clock::now(), t1);
+    if (deterministic()) {
+      EXPECT_EQ(Clock::now(), t1);
+    }
   });
 }
 
@@ -60,7 +62,9 @@ TEST_P(TimeTest, ManySleepersWakeInDeadlineOrder) {
     }
     wg.wait();
   });
-  if (deterministic()) EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4, 5}));
+  if (deterministic()) {
+    EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4, 5}));
+  }
   EXPECT_EQ(order.size(), 5u);
 }
 

@@ -75,9 +75,14 @@ class RaceDetector final : public sim::Observer {
     Epoch read;             // valid when !readShared
     bool readShared = false;
     VectorClock reads;      // valid when readShared
-    std::unordered_map<sim::GoroutineId, RaceAccess> readInfo;
-    std::string name;
+    std::vector<RaceAccess> readInfo;  // by goroutine id: the last read of each reader
+    // What the report calls the variable; formatted only when a race is reported (naming
+    // every variable of every execution up front cost more than the detection itself).
+    const void* addr = nullptr;
+    const std::source_location* site = nullptr;
+    const char* name = nullptr;
   };
+  static std::string variableName(const Variable& v);
   struct Goroutine {
     std::string name;
     std::source_location site;
