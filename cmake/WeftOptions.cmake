@@ -11,6 +11,7 @@ endmacro()
 
 weft_option(WEFT_BUILD_TESTS "Build the GoogleTest suite" ON)
 weft_option(WEFT_BUILD_PROPERTIES "Build the RapidCheck property suite" ON)
+weft_option(WEFT_BUILD_MUTANTS "Build the mutation test (a second, -DWEFT_MUTANTS build of the runtime)" ON)
 weft_option(WEFT_BUILD_EXAMPLES "Build examples/" ON)
 weft_option(WEFT_BUILD_BENCHMARKS "Build bench/ (Google Benchmark)" OFF)
 weft_option(WEFT_WARNINGS_AS_ERRORS "Treat warnings as errors" OFF)
