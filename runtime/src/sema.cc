@@ -100,6 +100,8 @@ void semreleaseAll(Sema& s, std::uint32_t n) {
     Waiter* w = s.waiters.dequeue();
     if (w == nullptr) break;
     s.nwait.fetch_sub(1, std::memory_order_seq_cst);
+    // Hand the count over, so the woken goroutine need not touch `s` again.
+    if (canAcquire(s)) w->ticket = 1;
     *tail = w->g;
     w->g->schedLink = nullptr;
     tail = &w->g->schedLink;

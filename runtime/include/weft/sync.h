@@ -29,8 +29,9 @@
 // uses it. An object must outlive every operation on it; in particular a goroutine that calls
 // wg.done() while still holding a lock guard on a Mutex owned by the waiter lets the waiter
 // return and destroy that Mutex before the guard unlocks it: release locks before done().
-// The last done() never touches the WaitGroup after waking a waiter, so a waiter may destroy
-// it as soon as wait() returns.
+// The last done() never touches the WaitGroup after waking its waiters, so a single waiter
+// may destroy it as soon as wait() returns (with several waiters, each reads it after waking
+// for Go's reuse check: only the last to return may destroy it).
 //
 // Each object records where it was constructed (and an optional name) for traces and reports:
 //   weft::Mutex accounts{"accounts"};
