@@ -17,6 +17,13 @@
 
 namespace weft::testing {
 
+// Sanitizers make everything 5-15x slower: loops scale down under them.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 struct RuntimeParam {
   std::string name;
   int workers = 1;                     // production scheduler worker threads

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "debug.h"
 #include "weft/sync.h"
 
 namespace weft {
@@ -145,8 +146,10 @@ std::optional<TimePoint> Context::deadline() const {
 }
 
 const std::any* Context::value(const void* key) const {
+  if (key == nullptr) return nullptr;
+  // The nearest binding wins, even an empty one (Go: WithValue(ctx, k, nil) hides k above).
   for (ContextNode* n = n_.get(); n != nullptr; n = n->parent.get()) {
-    if (n->key == key && n->val.has_value()) return &n->val;
+    if (n->key == key) return &n->val;
   }
   return nullptr;
 }
@@ -196,10 +199,15 @@ std::pair<Context, CancelFunc> withDeadline(const Context& parent, TimePoint dea
 }
 
 std::pair<Context, CancelFunc> withTimeout(const Context& parent, Duration timeout) {
-  return withDeadline(parent, Clock::now() + timeout);
+  const TimePoint now = Clock::now();
+  // Clamp instead of overflowing: a huge timeout means "never" (Go does the same in when()).
+  const TimePoint deadline =
+      timeout > TimePoint::max() - now ? TimePoint::max() : now + timeout;
+  return withDeadline(parent, deadline);
 }
 
 Context withValue(const Context& parent, const void* key, std::any value) {
+  if (key == nullptr) internal::panicWith("nil key");
   return ContextNode::handle(ContextNode::makeValue(parent, key, std::move(value)));
 }
 

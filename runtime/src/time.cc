@@ -2,6 +2,7 @@
 #include "weft/time.h"
 
 #include <algorithm>
+#include <limits>
 #include <thread>
 
 #include "debug.h"
@@ -12,6 +13,14 @@
 namespace weft {
 
 namespace internal {
+
+// deadlineAfter(): now + d, clamped to the end of time instead of wrapping around (Go: when()
+// and maxWhen), so that sleep(Duration::max()) sleeps "forever" rather than not at all.
+Nanos deadlineAfter(Nanos now, Duration d) {
+  const Nanos delta = std::max<Nanos>(d.count(), 0);
+  return delta > std::numeric_limits<Nanos>::max() - now ? std::numeric_limits<Nanos>::max()
+                                                         : now + delta;
+}
 
 // One timer: a channel timer (ch non-nil), a function timer (fn set), or after()'s
 // fire-and-forget channel timer (selfOwned: freed by the scheduler when done with it).
@@ -53,7 +62,7 @@ struct TimerState {
     G& self = requireG(what);
     rt = self.rt;
     node.period = period.count();
-    node.when = self.sched->now() + std::max<Nanos>(d.count(), 0);
+    node.when = deadlineAfter(self.sched->now(), d);
     hbRelease(&node);
     // Not during the unwinding at the end of a run: the run's timers are gone (it never fires).
     if (!rt->stopping()) self.sched->addTimer(node);
@@ -87,7 +96,7 @@ void sleep(Duration d) {
   if (d.count() <= 0) return;  // Go: returns at once
   internal::G& self = internal::requireG("weft::sleep");
   internal::TimerNode node;
-  node.when = self.sched->now() + d.count();
+  node.when = internal::deadlineAfter(self.sched->now(), d);
   node.arg = &self;
   node.fire = [](internal::TimerNode& t, internal::Nanos) {
     internal::ready(*static_cast<internal::G*>(t.arg));

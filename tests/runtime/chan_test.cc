@@ -18,11 +18,7 @@ namespace {
 
 using testing::WithRuntime;
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr int kScale = 1;
-#else
-constexpr int kScale = 5;
-#endif
+constexpr int kScale = testing::kSanitized ? 1 : 5;
 
 class ChanTest : public WithRuntime {};
 

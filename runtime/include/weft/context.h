@@ -58,7 +58,8 @@ class Context {
   std::error_code err() const;
   // deadline() is when the context will be canceled automatically, if ever.
   std::optional<TimePoint> deadline() const;
-  // value(key) is the value of the nearest withValue(…, key, …) ancestor, or null.
+  // value(key) is the value of the nearest withValue(…, key, …) ancestor (an empty std::any if
+  // that binding is empty, which hides bindings further up, like Go's nil), or null.
   const std::any* value(const void* key) const;
 
  private:
@@ -74,6 +75,7 @@ Context todo();
 std::pair<Context, CancelFunc> withCancel(const Context& parent);
 std::pair<Context, CancelFunc> withDeadline(const Context& parent, TimePoint deadline);
 std::pair<Context, CancelFunc> withTimeout(const Context& parent, Duration timeout);
+// withValue panics "nil key" for a null key, as Go's WithValue does.
 Context withValue(const Context& parent, const void* key, std::any value);
 
 }  // namespace weft
