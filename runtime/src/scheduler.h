@@ -57,6 +57,7 @@ struct TimerNode {
   std::int64_t heapIndex = -1;
   std::uint64_t seq = 0;
   std::atomic<bool> firing{false};
+  bool stopWhileFiring = false;  // removeTimer() during a periodic firing: do not re-arm
 };
 
 // The end of a one-shot firing, and the end of a run for a pending timer: the scheduler lets

@@ -376,6 +376,7 @@ bool WorkStealScheduler::removeTimer(TimerNode& t) {
   {
     std::lock_guard lock(timerMu_);
     removed = timers_.remove(&t);
+    if (!removed && t.firing.load(std::memory_order_relaxed)) t.stopWhileFiring = true;
     nextWhen_.store(timers_.empty() ? kNever : timers_.top()->when, std::memory_order_release);
   }
   // fire() runs outside timerMu_; wait for an in-flight one so the caller may free t.
@@ -387,21 +388,28 @@ void WorkStealScheduler::runDueTimers(Nanos now) {
   std::unique_lock lock(timerMu_);
   while (!timers_.empty() && timers_.top()->when <= now) {
     TimerNode* t = timers_.pop();
-    if (t->period > 0) {
-      // Re-arm at the next multiple of the period after now (Go drops missed ticks).
-      t->when += t->period * (1 + (now - t->when) / t->period);
-      timers_.push(t);
-    }
-    const bool oneShot = t->period <= 0;
+    const bool periodic = t->period > 0;
+    // A periodic timer is re-armed only after this firing returns: re-armed before, another
+    // worker could fire it again concurrently (and a stop() between the two would free it
+    // under the other firing).
+    t->stopWhileFiring = false;
     t->firing.store(true, std::memory_order_relaxed);
     active_.fetch_add(1, std::memory_order_relaxed);  // under timerMu_: see invariants
     nextWhen_.store(timers_.empty() ? kNever : timers_.top()->when, std::memory_order_release);
     lock.unlock();
     t->fire(*t, now);
-    if (oneShot) {
-      releaseTimer(*t);
-    } else {
+    if (periodic) {
+      lock.lock();
+      if (!t->stopWhileFiring) {
+        // Next multiple of the period after now (Go drops missed ticks).
+        t->when += t->period * (1 + (now - t->when) / t->period);
+        timers_.push(t);
+        nextWhen_.store(timers_.top()->when, std::memory_order_release);
+      }
       t->firing.store(false, std::memory_order_release);
+      lock.unlock();
+    } else {
+      releaseTimer(*t);
     }
     becameInactive();
     lock.lock();

@@ -67,6 +67,19 @@ TEST_P(TimeTest, CancelReleasesEveryWaiter) {
   });
 }
 
+// A Ticker with a period shorter than a firing: it must never be fired by two workers at
+// once, and stopping (destroying) it while it fires must wait for that firing to finish.
+// (Regression: the periodic timer used to be re-armed before fire(), so another worker could
+// fire it concurrently and ~Ticker freed it under that firing.)
+TEST_P(TimeTest, FastTickerIsNeverFiredConcurrentlyOrAfterItIsDestroyed) {
+  run([] {
+    for (int round = 0; round < (testing::kSanitized ? 50 : 500); ++round) {
+      Ticker t(std::chrono::nanoseconds(1));
+      for (int i = 0; i < 20; ++i) t.c().recv();
+    }
+  });
+}
+
 WEFT_INSTANTIATE_ALL_RUNTIMES(TimeTest);
 
 }  // namespace

@@ -129,16 +129,6 @@ TEST_P(TimeGoTest, AfterFuncChain) {
 // keeps sleeping for 1ns (Go also forces GCs there; weft has no GC). Differs: the other
 // goroutine is joined at the end.
 TEST_P(TimeGoTest, AfterStress) {
-  if (!deterministic()) {
-    GTEST_SKIP() << "runtime bug: a Ticker whose period is shorter than the time a firing takes "
-                    "is fired by two workers at once (WorkStealScheduler::runDueTimers pushes the "
-                    "re-armed periodic timer back into the heap before calling fire() outside "
-                    "timerMu_); the first firing to finish clears TimerNode::firing while the "
-                    "other is still running, so ~Ticker's removeTimer() stops waiting and frees "
-                    "the TimerState and its channel under it: heap-use-after-free / hang "
-                    "spinning on a freed channel lock (ASan). Repro: workers=4, 2000 runs of "
-                    "{ Ticker t(1ns); 100 x t.c().recv(); }";
-  }
   run([] {
     Atomic<std::uint32_t> stop{0};
     auto exited = makeChan<Unit>(1);
