@@ -416,9 +416,10 @@ TEST_P(SyncGoTest, RWMutexBlockedWriterStopsNewReaders) {
 
 // Go: TestCondSignal. Two waiters; each Signal (under the lock) wakes exactly one.
 TEST_P(SyncGoTest, CondSignal) {
-  run([] {
-    Mutex m;
-    Cond c(m);
+  // Outside the run: the last waiter unlocks after main has seen its wake-up and returned.
+  Mutex m;
+  Cond c(m);
+  run([&] {
     int n = 2;
     auto running = makeChan<bool>(n);
     auto awake = makeChan<bool>(n);
@@ -449,9 +450,10 @@ TEST_P(SyncGoTest, CondSignal) {
 // waiter woken by the signal after waiter i registered must be waiter i-1's successor in wait
 // order, i.e. exactly i-1 (main receives i-1's wake-up before signalling for i).
 TEST_P(SyncGoTest, CondSignalGenerations) {
-  run([] {
-    Mutex m;
-    Cond c(m);
+  // Outside the run: the last waiter unlocks after main has seen its wake-up and returned.
+  Mutex m;
+  Cond c(m);
+  run([&] {
     const int n = 100;
     auto running = makeChan<bool>(n);
     auto awake = makeChan<int>(n);
@@ -483,9 +485,10 @@ TEST_P(SyncGoTest, CondSignalGenerations) {
 // after the waiter reported in, which it can only do once the waiter's wait() released it), so
 // the wait order is 0, 1, ..., n-1; each signal must then wake the next one in that order.
 TEST_P(SyncGoTest, CondSignalWakesInWaitOrder) {
-  run([] {
-    Mutex mu;
-    Cond c(mu);
+  // Outside the run: the last waiter unlocks after main has seen its wake-up and returned.
+  Mutex mu;
+  Cond c(mu);
+  run([&] {
     const int n = 8;
     auto registered = makeChan<int>(n);
     auto woke = makeChan<int>(n);
