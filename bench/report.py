@@ -231,6 +231,8 @@ def main():
     if meta.get("cpu"):
         machine += f" ({meta['cpu']})"
     when = meta.get("date", str(date.today()))
+    if meta.get("commit"):
+        when += f", weft {meta['commit']}"
     versions = (f"{meta.get('go', 'Go 1.19')}, Boost.Fiber {meta.get('boost', '1.74')}, "
                 f"{meta.get('compiler', 'g++')} -O3")
     reps = max((r["reps"] for r in rows), default=0)

@@ -8,8 +8,8 @@
 #   scripts/bench.sh                  full run (about 20 minutes on 2 cores)
 #   BENCH_REPS=3 scripts/bench.sh     fewer repetitions
 #   BENCH_QUICK=1 scripts/bench.sh    one short repetition, to check that everything runs
-#   BENCH_TIMEOUT=180                 seconds one benchmark process may take before it is
-#                                     killed as hung (default 180)
+#   BENCH_TIMEOUT=120                 seconds one benchmark process may take before it is
+#                                     killed as hung (default 120)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -41,6 +41,7 @@ cat >"$raw/meta.json" <<EOF
  "go": "$($go env GOVERSION | sed 's/^go/Go /')",
  "boost": "$(sed -n 's/^#define BOOST_LIB_VERSION "\(.*\)"/\1/p' /usr/include/boost/version.hpp | tr _ .)",
  "compiler": "$("${cxx:-c++}" --version | head -1)",
+ "commit": "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- runtime harness 2>/dev/null || echo +local-changes)",
  "reps": $reps, "quick": ${BENCH_QUICK:-0}}
 EOF
 echo "weft: $bin/weft_bench   Go: $bin/go_bench.test   Boost.Fiber: $bin/fiber_bench"
@@ -49,7 +50,7 @@ echo "weft: $bin/weft_bench   Go: $bin/go_bench.test   Boost.Fiber: $bin/fiber_b
 # costs that family one repetition (listed in raw/failures.txt and in the report), not the run.
 # The 100k-goroutine families measure memory, so they get a fresh process per worker count:
 # a process that already grew and freed stacks under-reports.
-limit=${BENCH_TIMEOUT:-180}
+limit=${BENCH_TIMEOUT:-120}
 memory=" SpawnJoin100k Parked100k "
 : >"$raw/failures.txt"
 run() {  # run OUT COMMAND...
