@@ -107,16 +107,25 @@ struct DefaultCase {
 template <class C>
 inline constexpr bool kIsDefaultCase = std::remove_cvref_t<C>::kIsDefault;
 
+// Channel direction, as Go's type checker enforces it in select cases (test/chan/perm.go):
+// a send case needs a channel that can send, a receive case one that can receive.
+template <class Ch>
+concept SendableChan =
+    std::is_base_of_v<SendOps<typename Ch::value_type, Ch>, std::remove_cvref_t<Ch>>;
+template <class Ch>
+concept ReceivableChan =
+    std::is_base_of_v<RecvOps<typename Ch::value_type, Ch>, std::remove_cvref_t<Ch>>;
+
 }  // namespace internal
 
 // recv(ch): receive and discard. recv(ch, out): store the value (T{} if closed).
 // recv(ch, handler): handler(T), handler(T, bool ok) or handler() runs if chosen.
-template <class Ch>
+template <internal::ReceivableChan Ch>
 auto recv(const Ch& ch) {
   using T = typename Ch::value_type;
   return internal::RecvCase<T, internal::NoHandler>{ch.core(), nullptr, nullptr, {}, {}};
 }
-template <class Ch, class Out>
+template <internal::ReceivableChan Ch, class Out>
 auto recv(const Ch& ch, Out&& outOrHandler) {
   using T = typename Ch::value_type;
   if constexpr (std::is_invocable_v<Out&, T> || std::is_invocable_v<Out&, T, bool> ||
@@ -129,18 +138,18 @@ auto recv(const Ch& ch, Out&& outOrHandler) {
   }
 }
 // recvOk(ch, out, ok): Go's `case out, ok = <-ch`.
-template <class Ch>
+template <internal::ReceivableChan Ch>
 auto recvOk(const Ch& ch, typename Ch::value_type& out, bool& ok) {
   using T = typename Ch::value_type;
   return internal::RecvCase<T, internal::NoHandler>{ch.core(), &out, &ok, {}, {}};
 }
 // send(ch, value[, handler]): Go's `case ch <- value`.
-template <class Ch, class V>
+template <internal::SendableChan Ch, class V>
 auto send(const Ch& ch, V&& value) {
   using T = typename Ch::value_type;
   return internal::SendCase<T, internal::NoHandler>{ch.core(), T(std::forward<V>(value)), {}};
 }
-template <class Ch, class V, class H>
+template <internal::SendableChan Ch, class V, class H>
 auto send(const Ch& ch, V&& value, H&& handler) {
   using T = typename Ch::value_type;
   return internal::SendCase<T, std::decay_t<H>>{ch.core(), T(std::forward<V>(value)),
