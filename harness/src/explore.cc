@@ -78,6 +78,11 @@ class Dispatch final : public sim::Strategy, public sim::Observer {
   sim::Observer* observer = nullptr;
   RaceDetector* race = nullptr;  // sees the spawn, edge and access events too
 
+  // What the current observer and race detector want, read by the engine at each run's start.
+  std::uint32_t interests() const override {
+    return (observer != nullptr ? observer->interests() : 0) |
+           (race != nullptr ? race->interests() : 0);
+  }
   sim::GoroutineId next(std::span<const sim::GoroutineId> r,
                         std::optional<sim::GoroutineId> c, bool y) override {
     return strategy->next(r, c, y);
@@ -124,6 +129,7 @@ class Dispatch final : public sim::Strategy, public sim::Observer {
 class OpCounter final : public sim::Observer {
  public:
   std::uint64_t ops = 0;
+  std::uint32_t interests() const override { return sim::kOpEvents; }
   void onOp(const sim::OpEvent&) override { ++ops; }
   void onPreempt(sim::GoroutineId, sim::GoroutineId) override {}
   void onSpawn(sim::GoroutineId, sim::GoroutineId, std::string_view,
@@ -476,10 +482,11 @@ ExploreResult Explorer::run() {
     fp.reset();
     Outcome o = runOnce(rec, check ? &fp : nullptr);
     ++result.executions;
-    std::uint64_t decisions = 0;
-    for (const auto& d : rec.schedule().decisions) decisions += d.kind == Decision::Kind::kRun;
-    std::string describe = rec.describe();
-    rec.endExecution(decisions);
+    // Described before endExecution() moves the strategy on (PCT's parameters may change),
+    // and only when a report needs it.
+    const bool reporting = o.kind.has_value() || check;
+    std::string describe = reporting ? rec.describe() : std::string();
+    rec.endExecution(rec.runDecisions());
     if (o.kind) {
       result.failure = report(o, rec.schedule(), seed, i, describe);
       return result;

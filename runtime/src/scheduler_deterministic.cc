@@ -17,26 +17,55 @@ DeterministicScheduler::DeterministicScheduler(RuntimeCore& rt, sim::Strategy& s
   interceptsOps_ = true;
 }
 
+// The candidate set is tiny (the runnable goroutines) and changes at every park and ready:
+// insertion and removal move elements by hand, with no allocation once the arrays have grown
+// (growing is the cold path) and no generic insert/erase or memmove calls.
+void DeterministicScheduler::growCandidates() {
+  const std::size_t capacity = std::max<std::size_t>(8, 2 * ids_.size());
+  ids_.resize(capacity);
+  cands_.resize(capacity);
+}
+
 void DeterministicScheduler::addCandidate(G& g) {
-  auto it = std::lower_bound(ids_.begin(), ids_.end(), g.id);
-  auto at = it - ids_.begin();
-  ids_.insert(it, g.id);
-  cands_.insert(cands_.begin() + at, &g);
+  if (count_ == ids_.size()) [[unlikely]] growCandidates();
+  const sim::GoroutineId id = g.id;
+  std::size_t i = count_++;
+  for (; i > 0 && ids_[i - 1] > id; --i) {
+    ids_[i] = ids_[i - 1];
+    cands_[i] = cands_[i - 1];
+  }
+  ids_[i] = id;
+  cands_[i] = &g;
 }
 
 void DeterministicScheduler::removeCandidate(G& g) {
-  auto it = std::lower_bound(ids_.begin(), ids_.end(), g.id);
-  WEFT_CHECK(it != ids_.end() && *it == g.id);
-  auto at = it - ids_.begin();
-  ids_.erase(it);
-  cands_.erase(cands_.begin() + at);
+  // One compacting pass: every element after g moves down by one.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < count_; ++i) {
+    if (cands_[i] == &g) continue;
+    ids_[kept] = ids_[i];
+    cands_[kept] = cands_[i];
+    ++kept;
+  }
+  WEFT_CHECK(kept + 1 == count_);
+  count_ = kept;
+}
+
+void DeterministicScheduler::selectObservers() {
+  const std::uint32_t wants = observer_ != nullptr ? observer_->interests() : 0;
+  auto pick = [&](std::uint32_t group) { return (wants & group) != 0 ? observer_ : nullptr; };
+  opObserver_ = pick(sim::kOpEvents);
+  lifecycleObserver_ = pick(sim::kLifecycleEvents);
+  scheduleObserver_ = pick(sim::kScheduleEvents);
+  edgeObserver_ = pick(sim::kEdgeEvents);
 }
 
 void DeterministicScheduler::spawn(G& g) {
   g.sched = this;
   addCandidate(g);
-  if (observer_ != nullptr) {
-    observer_->onSpawn(current_ != nullptr ? current_->id : 0, g.id, g.name, g.spawnSite);
+  if (lifecycleObserver_ != nullptr) {
+    lifecycleObserver_->onSpawn(current_ != nullptr ? current_->id : 0, g.id, g.name,
+                                g.spawnSite);
   }
 }
 
@@ -46,21 +75,22 @@ void DeterministicScheduler::ready(G& g, bool /*handoff*/) {
     checkFailed("ready() of a goroutine that is not waiting", std::source_location::current());
   }
   addCandidate(g);
-  if (observer_ != nullptr) observer_->onUnblock(g.id, current_ != nullptr ? current_->id : 0);
+  if (scheduleObserver_ != nullptr) {
+    scheduleObserver_->onUnblock(g.id, current_ != nullptr ? current_->id : 0);
+  }
 }
 
 // choose() asks the strategy among cands_, which includes `current` when it may go on.
 G* DeterministicScheduler::choose(G* current, bool yielding) {
-  if (cands_.size() == 1) return cands_.front();
-  sim::GoroutineId pick = strategy_.next(
-      ids_, current != nullptr ? std::optional<sim::GoroutineId>(current->id) : std::nullopt,
-      yielding);
-  auto it = std::lower_bound(ids_.begin(), ids_.end(), pick);
-  if (it == ids_.end() || *it != pick) {
-    usageError(fmt::format(
-        "weft: sim::Strategy::next returned goroutine {}, which is not runnable", pick));
+  if (count_ == 1) return cands_[0];
+  const sim::GoroutineId pick = strategy_.next(
+      std::span<const sim::GoroutineId>(ids_.data(), count_),
+      current != nullptr ? std::optional<sim::GoroutineId>(current->id) : std::nullopt, yielding);
+  for (std::size_t i = 0; i < count_; ++i) {
+    if (ids_[i] == pick) return cands_[i];
   }
-  return cands_[static_cast<std::size_t>(it - ids_.begin())];
+  usageError(
+      fmt::format("weft: sim::Strategy::next returned goroutine {}, which is not runnable", pick));
 }
 
 void DeterministicScheduler::enter(G& g) {
@@ -85,8 +115,24 @@ void DeterministicScheduler::switchToLoop(G& from) {
   FiberContext::switchTo(from.ctx, ctx_);
 }
 
+// schedulePoint() runs at every visible operation, so it is kept a small leaf-like function:
+// the rare paths (unwinding, step limit) and the switch of a preemption are outlined.
 void DeterministicScheduler::schedulePoint(G& self, const Op& op) {
-  if (self.unwinding) [[unlikely]] {
+  if (self.unwinding || ++steps_ > maxSteps_) [[unlikely]] {
+    stopAtPoint(self);
+    return;
+  }
+  if (count_ > 1 && !rt_.failed()) {
+    G* pick = choose(&self, op.kind == OpKind::kYield);
+    if (pick != &self) preempt(self, *pick);
+  }
+  if (opObserver_ != nullptr) {
+    opObserver_->onOp(sim::OpEvent{++ops_, self.id, op.kind, op.object, op.site, op.name});
+  }
+}
+
+void DeterministicScheduler::stopAtPoint(G& self) {
+  if (self.unwinding) {
     // Being unwound after the run: no decisions any more, but hand control back regularly so
     // that a goroutine spinning in a destructor cannot hang the shutdown (unwindLeaked gives
     // up on it after a budget).
@@ -94,33 +140,26 @@ void DeterministicScheduler::schedulePoint(G& self, const Op& op) {
     switchToLoop(self);
     return;
   }
-  if (++steps_ > maxSteps_) [[unlikely]] {
-    if (!rt_.failed()) {
-      rt_.recordFailure(std::make_exception_ptr(StepLimitExceeded(fmt::format(
-          "weft: execution exceeded {} scheduling points (Config::maxSteps, WEFT_MAX_STEPS); "
-          "a livelock, or a body too large to explore",
-          maxSteps_))));
-    }
+  // Past maxSteps_.
+  if (!rt_.failed()) {
+    rt_.recordFailure(std::make_exception_ptr(StepLimitExceeded(fmt::format(
+        "weft: execution exceeded {} scheduling points (Config::maxSteps, WEFT_MAX_STEPS); "
+        "a livelock, or a body too large to explore",
+        maxSteps_))));
+  }
+  self.switchReason = SwitchReason::kYield;
+  self.state.store(GState::kRunnable, std::memory_order_relaxed);
+  switchToLoop(self);  // never resumed except to be unwound
+}
+
+void DeterministicScheduler::preempt(G& self, G& pick) {
+  if (scheduleObserver_ != nullptr) scheduleObserver_->onPreempt(self.id, pick.id);
+  self.state.store(GState::kRunnable, std::memory_order_relaxed);
+  if (drainExhausted()) {
     self.switchReason = SwitchReason::kYield;
-    self.state.store(GState::kRunnable, std::memory_order_relaxed);
-    switchToLoop(self);  // never resumed except to be unwound
-    return;
-  }
-  if (cands_.size() > 1 && !rt_.failed()) {
-    G* pick = choose(&self, op.kind == OpKind::kYield);
-    if (pick != &self) {
-      if (observer_ != nullptr) observer_->onPreempt(self.id, pick->id);
-      self.state.store(GState::kRunnable, std::memory_order_relaxed);
-      if (drainExhausted()) {
-        self.switchReason = SwitchReason::kYield;
-        switchToLoop(self);
-      } else {
-        switchDirect(self, *pick);
-      }
-    }
-  }
-  if (observer_ != nullptr) {
-    observer_->onOp(sim::OpEvent{++ops_, self.id, op.kind, op.object, op.site, op.name});
+    switchToLoop(self);
+  } else {
+    switchDirect(self, pick);
   }
 }
 
@@ -133,8 +172,8 @@ bool DeterministicScheduler::parkDirect(G& self) {
     return true;  // the park was cancelled; go on
   }
   removeCandidate(self);
-  if (observer_ != nullptr) observer_->onBlock(self.id, toString(self.waitReason));
-  if (!cands_.empty() && !rt_.failed() && !drainExhausted()) {
+  if (scheduleObserver_ != nullptr) scheduleObserver_->onBlock(self.id, toString(self.waitReason));
+  if (count_ != 0 && !rt_.failed() && !drainExhausted()) {
     switchDirect(self, *choose(nullptr, false));
   } else {
     switchToLoop(self);  // nobody runnable: timers, deadlock or the end of the run
@@ -151,7 +190,7 @@ bool DeterministicScheduler::yieldDirect(G& /*self*/) {
 bool DeterministicScheduler::fireDueTimers() {
   if (timers_.empty()) return false;
   now_ = std::max(now_, timers_.top()->when);
-  if (observer_ != nullptr) observer_->onTimeAdvance(now_);
+  if (scheduleObserver_ != nullptr) scheduleObserver_->onTimeAdvance(now_);
   // Timers due at the same instant fire in an order the strategy chooses (a recorded decision).
   due_.clear();
   while (!timers_.empty() && timers_.top()->when <= now_) due_.push_back(timers_.pop());
@@ -176,23 +215,25 @@ void DeterministicScheduler::run(G& main) {
   // Fresh state for this run (the scheduler object is reused across runs of one Runtime).
   main_ = &main;
   current_ = nullptr;
-  cands_.clear();
-  ids_.clear();
+  count_ = 0;
   now_ = kEpoch;
   steps_ = ops_ = drainResumes_ = 0;
   mainExited_ = false;
+  selectObservers();
   gInterceptingSchedulers.fetch_add(1, std::memory_order_relaxed);
   main.sched = this;
   ctx_.initForThread();
   addCandidate(main);
-  if (observer_ != nullptr) observer_->onSpawn(0, main.id, main.name, main.spawnSite);
+  if (lifecycleObserver_ != nullptr) {
+    lifecycleObserver_->onSpawn(0, main.id, main.name, main.spawnSite);
+  }
   while (!rt_.failed()) {
-    if (mainExited_ && (cands_.empty() || drainExhausted())) break;
-    if (cands_.empty()) {
+    if (mainExited_ && (count_ == 0 || drainExhausted())) break;
+    if (count_ == 0) {
       if (fireDueTimers()) {
         // Go would hang forever here: nobody can run and only Tickers remain, ticking into
         // channels nobody receives from. Virtual time would spin without end, so report it.
-        if (!cands_.empty() || !timers_.onlyPeriodic()) continue;
+        if (count_ != 0 || !timers_.onlyPeriodic()) continue;
         rt_.recordFatal(FatalError("all goroutines are asleep - deadlock!",
                                    rt_.goroutineDump() +
                                        "\n(only Tickers were left running; no goroutine was "
@@ -214,7 +255,7 @@ void DeterministicScheduler::run(G& main) {
     if (back->switchReason == SwitchReason::kExit) {
       const bool wasMain = back == main_;
       removeCandidate(*back);
-      if (observer_ != nullptr) observer_->onExit(back->id);
+      if (lifecycleObserver_ != nullptr) lifecycleObserver_->onExit(back->id);
       rt_.finishExit(*back);
       // Main returned: drain (see Scheduler::run), without advancing virtual time.
       if (wasMain) mainExited_ = true;

@@ -14,9 +14,13 @@
 // run()) is entered only to start, when nobody can run (timers, deadlock), and on exit.
 //
 // Invariants:
-//  - cands_ holds exactly the goroutines that are kRunnable or kRunning, sorted by id; ids_
-//    holds their ids in the same order (what strategies see). At most one is kRunning
-//    (current_).
+//  - cands_[0, count_) holds exactly the goroutines that are kRunnable or kRunning, sorted by
+//    id; ids_[0, count_) holds their ids in the same order (what strategies see). At most one
+//    is kRunning (current_). Both arrays keep their size across runs (elements past count_ are
+//    stale), so a warm scheduler allocates nothing per decision.
+//  - opObserver_, lifecycleObserver_, scheduleObserver_ and edgeObserver_ are the configured
+//    observer or null, per the interests it declared at the start of the run; each event is
+//    reported exactly when its pointer is set.
 //  - now_ only moves forward, and only when cands_ is empty.
 //  - steps_ counts scheduling points (for maxSteps); ops_ the operations reported.
 #pragma once
@@ -51,12 +55,17 @@ class DeterministicScheduler final : public Scheduler {
   bool removeTimer(TimerNode& t) override;
   std::uint64_t randomU64() override { return strategy_.nextU64(); }
   int workers() const override { return 1; }
-  sim::Observer* observer() override { return observer_; }
+  // The race hooks (race.cc) report edges and accesses here: null when nobody listens.
+  sim::Observer* observer() override { return edgeObserver_; }
 
  private:
   void addCandidate(G& g);
   void removeCandidate(G& g);
+  void growCandidates();
+  void selectObservers();
   G* choose(G* current, bool yielding);
+  [[gnu::noinline]] void stopAtPoint(G& self);
+  [[gnu::noinline]] void preempt(G& self, G& pick);
   bool fireDueTimers();
   void enter(G& g);
   void switchDirect(G& from, G& to);
@@ -65,13 +74,18 @@ class DeterministicScheduler final : public Scheduler {
 
   RuntimeCore& rt_;
   sim::Strategy& strategy_;
-  sim::Observer* observer_;
+  sim::Observer* const observer_;  // as configured; the four below are set per run
+  sim::Observer* opObserver_ = nullptr;
+  sim::Observer* lifecycleObserver_ = nullptr;
+  sim::Observer* scheduleObserver_ = nullptr;
+  sim::Observer* edgeObserver_ = nullptr;
   const std::uint64_t maxSteps_;
   FiberContext ctx_;
   G* main_ = nullptr;
   G* current_ = nullptr;
   std::vector<G*> cands_;
   std::vector<sim::GoroutineId> ids_;
+  std::size_t count_ = 0;
   std::vector<TimerNode*> due_;  // scratch for fireDueTimers
   TimerHeap timers_;
   Nanos now_ = kEpoch;

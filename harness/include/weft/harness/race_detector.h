@@ -48,6 +48,11 @@ class RaceDetector final : public sim::Observer {
   void reset();
   const std::optional<RaceReport>& race() const { return race_; }
 
+  // The op events give the step numbers of reports; spawns start clocks; edges and accesses
+  // are the detection itself.
+  std::uint32_t interests() const override {
+    return sim::kOpEvents | sim::kLifecycleEvents | sim::kEdgeEvents;
+  }
   void onOp(const sim::OpEvent& e) override { step_ = e.step; }
   void onPreempt(sim::GoroutineId, sim::GoroutineId) override {}
   void onSpawn(sim::GoroutineId parent, sim::GoroutineId child, std::string_view name,

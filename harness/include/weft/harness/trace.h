@@ -26,6 +26,9 @@ struct TraceEvent {
 
 class Trace : public sim::Observer {
  public:
+  std::uint32_t interests() const override {
+    return sim::kOpEvents | sim::kLifecycleEvents | sim::kScheduleEvents;
+  }
   void onOp(const sim::OpEvent& e) override;
   void onPreempt(sim::GoroutineId g, sim::GoroutineId next) override;
   void onSpawn(sim::GoroutineId parent, sim::GoroutineId child, std::string_view name,
@@ -69,6 +72,9 @@ class Trace : public sim::Observer {
 // operation, who blocked and woke) for nondeterminism checks during exploration.
 class Fingerprint : public sim::Observer {
  public:
+  std::uint32_t interests() const override {
+    return sim::kOpEvents | sim::kLifecycleEvents | sim::kScheduleEvents;
+  }
   void onOp(const sim::OpEvent& e) override { mix(1, e.goroutine, static_cast<int>(e.kind)); }
   void onPreempt(sim::GoroutineId g, sim::GoroutineId next) override { mix(2, g, next); }
   void onSpawn(sim::GoroutineId p, sim::GoroutineId c, std::string_view,

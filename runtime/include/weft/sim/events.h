@@ -40,9 +40,22 @@ struct OpEvent {
   const char* name;                  // the object's user-given name, or null
 };
 
+// Groups of Observer events, as bits of Observer::interests().
+enum Interest : std::uint32_t {
+  kOpEvents = 1u << 0,         // onOp
+  kLifecycleEvents = 1u << 1,  // onSpawn, onExit
+  kScheduleEvents = 1u << 2,   // onPreempt, onBlock, onUnblock, onTimeAdvance
+  kEdgeEvents = 1u << 3,       // onRelease, onAcquire, onAccess
+  kAllEvents = kOpEvents | kLifecycleEvents | kScheduleEvents | kEdgeEvents,
+};
+
 class Observer {
  public:
   virtual ~Observer() = default;
+  // interests(): the event groups this observer wants. The engine reads it once at the start
+  // of every run and makes no call of the other groups during that run (exploration runs
+  // thousands of executions, most of them with nobody listening to most events).
+  virtual std::uint32_t interests() const { return kAllEvents; }
   virtual void onOp(const OpEvent& e) = 0;
   // The strategy switched away from `g` (which could have continued) to `next`.
   virtual void onPreempt(GoroutineId g, GoroutineId next) = 0;

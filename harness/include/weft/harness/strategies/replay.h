@@ -53,6 +53,7 @@ class RecordingStrategy : public Strategy {
     schedule_.decisions.clear();
     currents_.clear();
     preemptions_ = 0;
+    runDecisions_ = 0;
     return inner_.beginExecution(seed, index);
   }
   void endExecution(std::uint64_t decisions) override { inner_.endExecution(decisions); }
@@ -63,6 +64,7 @@ class RecordingStrategy : public Strategy {
     const bool preempts = current && *current != g && !yielding;
     currents_.push_back(preempts ? *current : 0);
     preemptions_ += preempts ? 1 : 0;
+    ++runDecisions_;
     return g;
   }
   std::uint64_t nextU64() override {
@@ -74,6 +76,8 @@ class RecordingStrategy : public Strategy {
   std::string describe() const override { return inner_.describe(); }
   const Schedule& schedule() const { return schedule_; }
   std::uint64_t preemptions() const { return preemptions_; }
+  // The recorded decisions of kind kRun (scheduling decisions with >= 2 candidates).
+  std::uint64_t runDecisions() const { return runDecisions_; }
   // For decision i: the goroutine it preempted (which could have continued), or 0 if decision
   // i was not a preemption.
   std::uint64_t preempted(std::size_t i) const { return currents_[i]; }
@@ -84,6 +88,7 @@ class RecordingStrategy : public Strategy {
   Schedule schedule_;
   std::vector<std::uint64_t> currents_;
   std::uint64_t preemptions_ = 0;
+  std::uint64_t runDecisions_ = 0;
 };
 
 }  // namespace weft::harness
