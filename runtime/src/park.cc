@@ -35,6 +35,15 @@ void cancelWaits(G& self) {
 }
 
 void park(G& self, WaitReason reason, ParkCommit commit, void* arg) {
+  if (self.unwinding && std::uncaught_exceptions() == 0) [[unlikely]] {
+    // Shutdown resumed this goroutine inside a scheduling point (it had been preempted there,
+    // not parked), so it reached this park without unwinding. Parking now would get it
+    // abandoned with its destructors never run (leaking what they own); instead do what a
+    // forced resume of the parked goroutine would: commit, cancel its waits, unwind.
+    if (commit != nullptr && !commit(self, arg)) return;  // the park was cancelled
+    cancelWaits(self);
+    throw GoexitUnwind{};
+  }
   self.waitReason = reason;
   self.commit = commit;
   self.commitArg = arg;

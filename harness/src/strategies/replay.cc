@@ -33,6 +33,12 @@ sim::GoroutineId ReplayStrategy::next(std::span<const sim::GoroutineId> runnable
   return d.value;
 }
 
+bool ReplayStrategy::beginExecution(std::uint64_t, std::uint64_t) {
+  pos_ = 0;
+  divergence_.reset();
+  return true;
+}
+
 void ReplayStrategy::noteUnconsumed() {
   if (divergence_ || exhausted()) return;
   divergence_ = fmt::format("the execution ended after {} of the schedule's {} decisions", pos_,

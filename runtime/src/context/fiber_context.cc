@@ -35,6 +35,10 @@ void FiberContext::prepare(void* stackLow, std::size_t size, Entry entry, void* 
   arg_ = arg;
   stackBottom_ = stackLow;
   stackSize_ = size;
+  // ASan: the previous fiber on this context (and stack) is gone; its fake stack was freed by
+  // its last switch, and its frames' redzones are still poisoned.
+  asanFakeStack_ = nullptr;
+  sanitizer::unpoisonStack(stackLow, size);
   if (sanitizer::kTsan) {
     // A fresh TSan fiber for every goroutine, even on a pooled stack: the previous goroutine
     // left through switchToFinal() without unwinding its frames, and a fiber whose shadow call

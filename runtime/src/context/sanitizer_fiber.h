@@ -76,13 +76,21 @@ inline constexpr bool kAsan = true;
 inline void startSwitch(void** fakeStack, const void* bottom, std::size_t size) {
   __sanitizer_start_switch_fiber(fakeStack, bottom, size);
 }
+// `fakeStack` is what startSwitch saved when this fiber last switched out; null on a fiber's
+// first entry (a reused FiberContext must not pass its previous fiber's, which ASan freed).
 inline void finishSwitch(void* fakeStack, const void** oldBottom, std::size_t* oldSize) {
   __sanitizer_finish_switch_fiber(fakeStack, oldBottom, oldSize);
+}
+// A fiber that ended with its last switch never returned from its frames, so their redzones
+// stay poisoned; a new fiber on the same (pooled) stack must start from clean shadow memory.
+inline void unpoisonStack(const void* low, std::size_t size) {
+  __asan_unpoison_memory_region(low, size);
 }
 #else
 inline constexpr bool kAsan = false;
 inline void startSwitch(void**, const void*, std::size_t) {}
 inline void finishSwitch(void*, const void**, std::size_t*) {}
+inline void unpoisonStack(const void*, std::size_t) {}
 #endif
 
 }  // namespace weft::internal::sanitizer

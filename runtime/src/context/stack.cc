@@ -129,7 +129,6 @@ namespace {
 std::atomic<bool> gHandlerInstalled{false};
 struct sigaction gPreviousSegv;
 struct sigaction gPreviousBus;
-thread_local void* tAltStack = nullptr;
 
 void writeAll(const char* s) {
   std::size_t n = std::strlen(s);
@@ -179,17 +178,63 @@ void installOverflowHandler() {
   sigaction(SIGBUS, &sa, &gPreviousBus);
 }
 
-void ensureAltStack() {
-  if (tAltStack != nullptr) return;
-  // The handler must not run on the overflowed stack itself.
-  constexpr std::size_t kAltSize = 64 * 1024;
-  tAltStack = std::malloc(kAltSize);
-  if (tAltStack == nullptr) return;
-  stack_t ss;
-  ss.ss_sp = tAltStack;
-  ss.ss_size = kAltSize;
-  ss.ss_flags = 0;
-  sigaltstack(&ss, nullptr);
-}
+namespace {
+// The handler must not run on the overflowed stack itself, so every thread that runs goroutines
+// needs an alternate signal stack. A thread may already have one that is not ours:
+// AddressSanitizer gives every thread its own and unmaps it at thread exit, aborting ("unable to
+// unmap") if it finds another in its place. So an existing alt stack that is big enough is left
+// alone; otherwise ours is installed, and at thread exit the previous one is put back before ours
+// is freed (a thread_local's destructor runs before the sanitizers' own thread-exit hooks).
+constexpr std::size_t kAltSize = 64 * 1024;
+constexpr std::size_t kAltMinSize = 16 * 1024;  // what onFault needs (snprintf, write)
+
+struct AltStack {
+  void* mine = nullptr;
+  stack_t previous{};
+  bool installed = false;
+
+  void ensure() {
+    if (installed) return;
+    installed = true;
+    stack_t current;
+    if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE) == 0 &&
+        current.ss_size >= kAltMinSize) {
+      return;  // someone else's (ASan's) is fine for us too
+    }
+    mine = mmap(nullptr, kAltSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mine == MAP_FAILED) {
+      mine = nullptr;
+      return;
+    }
+    stack_t ss;
+    ss.ss_sp = mine;
+    ss.ss_size = kAltSize;
+    ss.ss_flags = 0;
+    if (sigaltstack(&ss, &previous) != 0) {
+      munmap(mine, kAltSize);
+      mine = nullptr;
+    }
+  }
+
+  ~AltStack() {
+    if (mine == nullptr) return;
+    stack_t current;
+    if (sigaltstack(nullptr, &current) == 0 && current.ss_sp == mine) {
+      if ((previous.ss_flags & SS_DISABLE) != 0) {
+        stack_t off{};
+        off.ss_flags = SS_DISABLE;
+        sigaltstack(&off, nullptr);
+      } else {
+        previous.ss_flags = 0;
+        sigaltstack(&previous, nullptr);
+      }
+    }
+    munmap(mine, kAltSize);
+  }
+};
+thread_local AltStack tAltStack;
+}  // namespace
+
+void ensureAltStack() { tAltStack.ensure(); }
 
 }  // namespace weft::internal
