@@ -1,16 +1,25 @@
-// Goroutine stacks: mmap'd, with a PROT_NONE guard page below each one, and pooled so that the
-// hot path (spawn/exit) never maps memory. A first-touch page fault costs ~14 us and an
-// mmap+munmap ~18 us on the target machines, so a reused stack is worth keeping warm.
+// Goroutine stacks: mmap'd, with a guard page below each one, and pooled so that the hot path
+// (spawn/exit) never maps memory. A first-touch page fault costs ~14 us and an mmap+munmap
+// ~18 us on the target machines, so a reused stack is worth keeping warm, and a fresh one
+// should touch as few pages as possible: only its top page, where the first frames go.
 //
-// Guard pages cost two kernel mappings per stack, and Linux caps a process at
-// vm.max_map_count mappings (65530 by default). Past a budget derived from that limit the pool
-// hands out unguarded stacks whose lowest word holds a canary; the scheduler checks it at every
-// switch, so an overflow there is still reported (after the fact) instead of corrupting
-// silently. Stacks that keep their guard page report an overflow at the faulting access.
+// Guard pages, two ways:
+//  - Linux >= 6.13: MADV_GUARD_INSTALL marks the guard page in the page tables only. Stacks are
+//    mapped kBatch at a time (one mmap, one madvise per stack, no extra mappings), so there is
+//    no limit on guarded stacks.
+//  - Otherwise mprotect(PROT_NONE), which costs two kernel mappings per stack, and Linux caps a
+//    process at vm.max_map_count mappings (65530 by default). Past a budget derived from that
+//    limit the pool hands out unguarded stacks whose lowest word holds a canary; the scheduler
+//    checks it at every switch, so an overflow there is still reported (after the fact)
+//    instead of corrupting silently. (Writing the canary also costs a second page per stack.)
+// Stacks that keep their guard page report an overflow at the faulting access.
 //
 // Invariants:
 //  - Every Stack returned by acquire() has size() == stackSize() usable bytes above its guard.
-//  - A released stack keeps its pages (warm) until the pool holds more than kMaxPooled.
+//  - A released stack keeps its pages (warm) until the pool is destroyed. (RuntimeCore keeps
+//    each idle goroutine record's stack with it, so stacks come back here only at teardown,
+//    where the pool unmaps them a contiguous run at a time.)
+//  - Nothing here touches a stack's usable pages except the canary of an unguarded stack.
 #pragma once
 
 #include <cstddef>
@@ -35,7 +44,7 @@ struct Stack {
 
 class StackPool {
  public:
-  static constexpr std::size_t kMaxPooled = 16384;
+  static constexpr std::size_t kBatch = 32;  // stacks per mmap with lightweight guards
 
   explicit StackPool(std::size_t stackSize);
   ~StackPool();
@@ -53,6 +62,7 @@ class StackPool {
 
  private:
   Stack map();
+  Stack mapBatch();
   static void unmap(const Stack& s);
 
   const std::size_t stackSize_;
@@ -62,6 +72,7 @@ class StackPool {
   std::size_t mapped_ = 0;         // guarded by mu_
   std::size_t guardedMapped_ = 0;  // guarded by mu_
   std::size_t guardBudget_;        // immutable after construction
+  bool lightGuards_ = false;       // immutable after construction: MADV_GUARD_INSTALL works
 };
 
 // Process-wide registry used by the SIGSEGV handler to turn a guard-page fault into a clear
