@@ -138,6 +138,10 @@ void WorkStealScheduler::execute(Worker& w, G* g) {
       case SwitchReason::kYield:
         g->state.store(GState::kRunnable, std::memory_order_relaxed);
         pushLocal(w, g);
+        // Go leaves the waking to preemption here; weft has none, so a goroutine queued behind
+        // one that never blocks again (say, a mutex's new owner after a starvation hand-off)
+        // would wait for ever with the other workers asleep.
+        wakeIfNoneSpinning();
         return;
       case SwitchReason::kExit: {
         const bool wasMain = g == main_;
@@ -160,9 +164,7 @@ void WorkStealScheduler::spawn(G& g) {
   } else {
     pushGlobal(&g);
   }
-  sanitizer::fullFence();
-  if (nIdle_.load(std::memory_order_relaxed) > 0 && nSpinning_.load(std::memory_order_relaxed) == 0)
-    wakeOne();
+  wakeIfNoneSpinning();
 }
 
 void WorkStealScheduler::ready(G& g, bool handoff) {
@@ -182,7 +184,13 @@ void WorkStealScheduler::ready(G& g, bool handoff) {
   } else {
     pushLocal(*w, &g);
   }
-  sanitizer::fullFence();
+  wakeIfNoneSpinning();
+}
+
+// Go: wakep(). Called after queueing work; a spinning worker will find it (and wake another
+// if it finds more), so only wake a sleeper if nobody is spinning.
+void WorkStealScheduler::wakeIfNoneSpinning() {
+  sanitizer::fullFence();  // Dekker with sleepIdle(): our push, then its idle flag
   if (nIdle_.load(std::memory_order_relaxed) > 0 && nSpinning_.load(std::memory_order_relaxed) == 0)
     wakeOne();
 }

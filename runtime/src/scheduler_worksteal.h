@@ -59,6 +59,7 @@ class WorkStealScheduler final : public Scheduler {
   G* popGlobal(Worker* w);
   bool anyWork();
   void wakeOne();
+  void wakeIfNoneSpinning();
   void sleepIdle(Worker& w);
   void runDueTimers(Nanos now);
   void becameInactive();
