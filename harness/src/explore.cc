@@ -78,10 +78,18 @@ class Dispatch final : public sim::Strategy, public sim::Observer {
   sim::Observer* observer = nullptr;
   RaceDetector* race = nullptr;  // sees the spawn, edge and access events too
 
-  // What the current observer and race detector want, read by the engine at each run's start.
+  // What the current observer and race detector want, read by the engine at each run's start;
+  // a group only one of them wants goes to it directly.
   std::uint32_t interests() const override {
     return (observer != nullptr ? observer->interests() : 0) |
            (race != nullptr ? race->interests() : 0);
+  }
+  sim::Observer* receiver(sim::Interest group) override {
+    const bool toObserver = observer != nullptr && (observer->interests() & group) != 0;
+    const bool toRace = race != nullptr && (race->interests() & group) != 0;
+    if (toObserver && !toRace) return observer->receiver(group);
+    if (toRace && !toObserver) return race;
+    return this;
   }
   sim::GoroutineId next(std::span<const sim::GoroutineId> r,
                         std::optional<sim::GoroutineId> c, bool y) override {

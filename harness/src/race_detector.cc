@@ -17,7 +17,7 @@ std::string shortSite(const std::source_location& s) {
 
 void RaceDetector::reset() {
   // Executions of one body reuse the same stacks and objects, hence mostly the same
-  // addresses: keep the tables' nodes and vectors and only empty them, so that an execution
+  // addresses: keep the tables' entries and vectors and only empty them, so that an execution
   // allocates nothing for objects an earlier one already saw. (Bounded: past kKeep entries,
   // a table is released for real.)
   constexpr std::size_t kKeep = 4096;
@@ -25,26 +25,24 @@ void RaceDetector::reset() {
   if (syncs_.size() > kKeep) {
     syncs_.clear();
   } else {
-    for (auto& entry : syncs_) entry.second.clear();
+    for (auto& c : syncs_.values()) c.clear();
   }
   if (vars_.size() > kKeep) {
     vars_.clear();
   } else {
-    for (auto& entry : vars_) {
-      Variable& v = entry.second;
+    for (Variable& v : vars_.values()) {
       v.write = v.read = Epoch{};
       v.readShared = false;
       v.reads.clear();
-      v.readInfo.clear();
-      v.addr = nullptr;
+      v.addr = nullptr;  // readInfo: stale but never consulted, as after a write
     }
   }
-  goroutines_.clear();
+  for (Goroutine& g : goroutines_) g.known = false;
   step_ = 0;
   race_.reset();
 }
 
-RaceDetector::VectorClock& RaceDetector::clock(sim::GoroutineId g) {
+RaceDetector::VectorClock& RaceDetector::newClock(sim::GoroutineId g) {
   if (g >= clocks_.size()) clocks_.resize(g + 1);
   VectorClock& c = clocks_[g];
   if (c.size() <= g) c.resize(g + 1, 0);
@@ -52,14 +50,15 @@ RaceDetector::VectorClock& RaceDetector::clock(sim::GoroutineId g) {
   return c;
 }
 
-void RaceDetector::join(VectorClock& into, const VectorClock& from) {
-  if (into.size() < from.size()) into.resize(from.size(), 0);
-  for (std::size_t i = 0; i < from.size(); ++i) into[i] = std::max(into[i], from[i]);
-}
+void RaceDetector::grow(VectorClock& c, std::size_t size) { c.resize(size, 0); }
 
 void RaceDetector::onSpawn(sim::GoroutineId parent, sim::GoroutineId child, std::string_view name,
                            const std::source_location& site) {
-  goroutines_[child] = Goroutine{std::string(name), site};
+  if (child >= goroutines_.size()) goroutines_.resize(child + 1);
+  Goroutine& record = goroutines_[child];
+  record.known = true;
+  record.name.assign(name);  // keeps the string's buffer from earlier executions
+  record.site = site;
   clock(std::max(parent, child));  // size clocks_ first: the references below must stay valid
   VectorClock& c = clock(child);
   if (parent != 0) {
@@ -77,8 +76,7 @@ void RaceDetector::onRelease(sim::GoroutineId g, const void* sync) {
 }
 
 void RaceDetector::onAcquire(sim::GoroutineId g, const void* sync) {
-  auto it = syncs_.find(sync);
-  if (it != syncs_.end()) join(clock(g), it->second);
+  if (const VectorClock* s = syncs_.find(sync)) join(clock(g), *s);
 }
 
 void RaceDetector::onAccess(sim::GoroutineId g, const void* addr, bool write,
@@ -127,10 +125,11 @@ void RaceDetector::onAccess(sim::GoroutineId g, const void* addr, bool write,
       }
     }
   }
+  // The write supersedes every read. readInfo keeps its (stale) entries and size: an entry is
+  // only consulted for a reader that read or reads name, so no resize on every next read.
   v.readShared = false;
   v.reads.clear();
   v.read = Epoch{};
-  v.readInfo.clear();
   v.write = me;
   v.writeInfo = access;
 }
@@ -150,11 +149,11 @@ void RaceDetector::report(const Variable& v, const RaceAccess& current,
   r.previous = previous;
   r.variable = variableName(v);
   for (sim::GoroutineId id : {current.goroutine, previous.goroutine}) {
-    auto it = goroutines_.find(id);
-    if (it == goroutines_.end()) continue;
+    if (id >= goroutines_.size() || !goroutines_[id].known) continue;
+    const Goroutine& it = goroutines_[id];
     r.goroutines += fmt::format("goroutine {}{} created at {}\n", id,
-                                it->second.name.empty() ? "" : " \"" + it->second.name + "\"",
-                                shortSite(it->second.site));
+                                it.name.empty() ? "" : " \"" + it.name + "\"",
+                                shortSite(it.site));
   }
   race_ = std::move(r);
 }

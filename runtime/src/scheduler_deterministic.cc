@@ -53,7 +53,9 @@ void DeterministicScheduler::removeCandidate(G& g) {
 
 void DeterministicScheduler::selectObservers() {
   const std::uint32_t wants = observer_ != nullptr ? observer_->interests() : 0;
-  auto pick = [&](std::uint32_t group) { return (wants & group) != 0 ? observer_ : nullptr; };
+  auto pick = [&](sim::Interest group) {
+    return (wants & group) != 0 ? observer_->receiver(group) : nullptr;
+  };
   opObserver_ = pick(sim::kOpEvents);
   lifecycleObserver_ = pick(sim::kLifecycleEvents);
   scheduleObserver_ = pick(sim::kScheduleEvents);

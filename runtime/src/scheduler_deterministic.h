@@ -19,8 +19,9 @@
 //    is kRunning (current_). Both arrays keep their size across runs (elements past count_ are
 //    stale), so a warm scheduler allocates nothing per decision.
 //  - opObserver_, lifecycleObserver_, scheduleObserver_ and edgeObserver_ are the configured
-//    observer or null, per the interests it declared at the start of the run; each event is
-//    reported exactly when its pointer is set.
+//    observer's receiver of that group of events, or null when it did not declare an interest
+//    in the group at the start of the run; each event is reported exactly when its pointer is
+//    set.
 //  - now_ only moves forward, and only when cands_ is empty.
 //  - steps_ counts scheduling points (for maxSteps); ops_ the operations reported.
 #pragma once

@@ -56,6 +56,10 @@ class Observer {
   // of every run and makes no call of the other groups during that run (exploration runs
   // thousands of executions, most of them with nobody listening to most events).
   virtual std::uint32_t interests() const { return kAllEvents; }
+  // receiver(group): who gets the events of `group` (one bit of Interest) during this run,
+  // also read once per run. A multiplexer whose group has a single listener returns that
+  // listener, so the engine calls it directly instead of through the multiplexer.
+  virtual Observer* receiver(Interest /*group*/) { return this; }
   virtual void onOp(const OpEvent& e) = 0;
   // The strategy switched away from `g` (which could have continued) to `next`.
   virtual void onPreempt(GoroutineId g, GoroutineId next) = 0;
