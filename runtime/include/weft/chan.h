@@ -142,7 +142,7 @@ class RecvOps {
     return std::nullopt;
   }
   // tryRecv() never blocks: a value, or nullopt if none is ready or the channel is closed and
-  // drained (tell them apart with tryRecvStatus).
+  // drained (to tell those apart, select with recvOk(ch, v, ok) and otherwise()).
   std::optional<T> tryRecv() const {
     RecvSlot<T> s;
     if (chanRecv(chanOf(), s.raw(), false) == RecvStatus::kReceived) {
