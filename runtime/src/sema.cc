@@ -8,12 +8,12 @@
 namespace weft::internal {
 
 namespace {
+// REQUIRES: s.lock held.
 bool canAcquire(Sema& s) {
-  std::uint32_t v = s.count.load(std::memory_order_acquire);
-  while (v != 0) {
-    if (s.count.compare_exchange_weak(v, v - 1, std::memory_order_acq_rel)) return true;
-  }
-  return false;
+  const std::uint32_t v = s.count.load(std::memory_order_relaxed);
+  if (v == 0) return false;
+  s.count.store(v - 1, std::memory_order_relaxed);
+  return true;
 }
 
 bool unlockAfterPark(G&, void* lock) {
@@ -34,18 +34,13 @@ WaitReason reasonFor(SemaWait why) {
 }  // namespace
 
 void semacquire(Sema& s, bool lifo, SemaWait why) {
-  if (canAcquire(s)) return;
   G& self = requireG("a blocking sync operation");
   Waiter w;
   w.g = &self;
   w.ownerLock = &s.lock;
   for (;;) {
     s.lock.lock();
-    // Count ourselves as a waiter before rechecking, so a release that increments count after
-    // our check sees nwait > 0 and takes the lock to look for us (Go: semacquire1).
-    s.nwait.fetch_add(1, std::memory_order_seq_cst);
     if (canAcquire(s)) {
-      s.nwait.fetch_sub(1, std::memory_order_seq_cst);
       s.lock.unlock();
       return;
     }
@@ -58,30 +53,24 @@ void semacquire(Sema& s, bool lifo, SemaWait why) {
     self.waiting = &w;
     park(self, reasonFor(why), &unlockAfterPark, &s.lock);
     self.waiting = nullptr;
-    // ticket == 1: the releaser handed its count straight to us.
-    if (w.ticket != 0 || canAcquire(s)) return;
+    // ticket == 1: the releaser handed its count straight to us, and will not touch s again.
+    if (w.ticket != 0) return;
     lifo = true;  // woken but beaten to the count: wait at the head this time
   }
 }
 
 void semrelease(Sema& s, bool handoff) {
-  s.count.fetch_add(1, std::memory_order_seq_cst);
-  if (s.nwait.load(std::memory_order_seq_cst) == 0) return;  // nobody to wake
   s.lock.lock();
-  if (s.nwait.load(std::memory_order_relaxed) == 0) {
-    s.lock.unlock();
-    return;
-  }
+  s.count.store(s.count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   Waiter* w = s.waiters.dequeue();
-  if (w == nullptr) {  // counted in but not queued yet; it will see the count itself
-    s.lock.unlock();
+  if (w == nullptr) {
+    s.lock.unlock();  // last access to s
     return;
   }
-  s.nwait.fetch_sub(1, std::memory_order_seq_cst);
   if (handoff && canAcquire(s)) w->ticket = 1;
   const bool yieldToIt = w->ticket == 1;
   G* g = w->g;
-  s.lock.unlock();
+  s.lock.unlock();  // last access to s
   ready(*g, yieldToIt);
   // Starvation mode: the woken waiter owns the mutex now; let it run at once (Go: goyield).
   if (yieldToIt) {
@@ -91,23 +80,20 @@ void semrelease(Sema& s, bool handoff) {
 
 void semreleaseAll(Sema& s, std::uint32_t n) {
   if (n == 0) return;
-  s.count.fetch_add(n, std::memory_order_seq_cst);
-  if (s.nwait.load(std::memory_order_seq_cst) == 0) return;
   G* wake = nullptr;
   G** tail = &wake;
   s.lock.lock();
-  for (std::uint32_t i = 0; i < n && s.nwait.load(std::memory_order_relaxed) != 0; ++i) {
+  s.count.store(s.count.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  for (std::uint32_t i = 0; i < n; ++i) {
     Waiter* w = s.waiters.dequeue();
     if (w == nullptr) break;
-    s.nwait.fetch_sub(1, std::memory_order_seq_cst);
     // Hand the count over, so the woken goroutine need not touch `s` again.
     if (canAcquire(s)) w->ticket = 1;
     *tail = w->g;
     w->g->schedLink = nullptr;
     tail = &w->g->schedLink;
   }
-  s.lock.unlock();
-  // From here on, `s` may already be gone.
+  s.lock.unlock();  // last access to s: from here on it may already be gone
   while (wake != nullptr) {
     G* next = wake->schedLink;
     wake->schedLink = nullptr;

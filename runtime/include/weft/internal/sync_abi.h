@@ -35,10 +35,13 @@ struct WaitQueue {
 enum class SemaWait : std::uint8_t { kMutex, kRWMutexRLock, kRWMutexLock, kWaitGroup, kOther };
 
 // Sema: a counting semaphore on which goroutines park (Go: the uint32 behind runtime_Semacquire).
-// Invariant: nwait >= number of linked waiters (a waiter counts itself in before it rechecks).
+// Invariants: count changes only under `lock`, and a release's last access to the Sema is its
+// unlock. Go's semaphore lives in a global table and Go's memory is collected, so Go may touch
+// the word after publishing the count; here the Sema is embedded in the Mutex or WaitGroup,
+// which the goroutine that takes the count may destroy at once (a WaitGroup on the stack of
+// the waiter, a Mutex in an object freed after its last unlock).
 struct Sema {
   std::atomic<std::uint32_t> count{0};
-  std::atomic<std::uint32_t> nwait{0};
   SpinLock lock;
   WaitQueue waiters;
 };
@@ -48,10 +51,10 @@ struct Sema {
 void semacquire(Sema& s, bool lifo, SemaWait why);
 // semrelease() increments count and wakes the first waiter. handoff: give the count directly to
 // the woken waiter and yield to it (Go: semrelease1 with handoff, Mutex starvation mode).
+// semreleaseAll() increments count by n and wakes up to n waiters. Both touch `s` only before
+// anyone can take the count: the goroutine that does may destroy the object that embeds `s` at
+// once (the last WaitGroup.Wait returning and its owner going out of scope).
 void semrelease(Sema& s, bool handoff);
-// semreleaseAll() increments count by n and wakes up to n waiters, touching `s` only before it
-// wakes anyone: a woken goroutine may destroy the object that embeds `s` at once (the last
-// WaitGroup.Wait returning and its owner going out of scope).
 void semreleaseAll(Sema& s, std::uint32_t n);
 
 // NotifyList: ticket-based FIFO wake-ups for Cond (Go: runtime.notifyList). A waiter takes a
