@@ -26,8 +26,11 @@ TEST_P(TimeTest, ManySleepersWakeInDeadlineOrder) {
     for (int i = 5; i >= 1; --i) {
       go([&, i] {
         sleep(std::chrono::milliseconds(i * 3));
-        std::lock_guard l(mu);
-        order.push_back(i);
+        {
+          std::lock_guard l(mu);
+          order.push_back(i);
+        }
+        // After the unlock: the last done() lets main return, and `mu` lives on its stack.
         wg.done();
       });
     }
