@@ -43,6 +43,7 @@ ChanCore::ChanCore(const ElemOps& ops, std::size_t capacity, unsigned char* buf,
     : ops_(ops), cap_(capacity), buf_(buf), site_(s) {}
 
 ChanCore* ChanCore::make(const ElemOps& ops, std::int64_t capacity, std::source_location site) {
+  RuntimeScope runtime;
   if (capacity < 0 ||
       static_cast<std::uint64_t>(capacity) > kMaxBufferBytes / std::max<std::size_t>(ops.size, 1)) {
     panicWith("makechan: size out of range");
@@ -59,6 +60,7 @@ ChanCore* ChanCore::make(const ElemOps& ops, std::int64_t capacity, std::source_
 }
 
 void ChanCore::release() noexcept {
+  RuntimeScope runtime;
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // Last reference: no goroutine can be queued (a queued goroutine holds a reference through
   // its Chan handle), so only buffered values remain.
@@ -151,6 +153,7 @@ void ChanCore::recvFromWaiter(Waiter* w, void* elem) {
 }
 
 bool ChanCore::send(ChanCore* c, void* elem, bool block, const std::source_location& where) {
+  RuntimeScope runtime;
   schedulePoint(OpKind::kChanSend, c, c != nullptr ? &c->site_ : nullptr);
   if (c == nullptr) {
     if (!block) return false;
@@ -198,6 +201,7 @@ bool ChanCore::send(ChanCore* c, void* elem, bool block, const std::source_locat
 }
 
 RecvStatus ChanCore::recv(ChanCore* c, void* elem, bool block) {
+  RuntimeScope runtime;
   schedulePoint(OpKind::kChanRecv, c, c != nullptr ? &c->site_ : nullptr);
   if (c == nullptr) {
     if (!block) return RecvStatus::kWouldBlock;
@@ -253,6 +257,7 @@ RecvStatus ChanCore::recv(ChanCore* c, void* elem, bool block) {
 }
 
 void ChanCore::close(ChanCore* c, const std::source_location& where) {
+  RuntimeScope runtime;
   schedulePoint(OpKind::kChanClose, c, c != nullptr ? &c->site_ : nullptr);
   if (c == nullptr) panicWith("close of nil channel");
   c->lock_.lock();
@@ -307,7 +312,13 @@ bool chanSend(ChanCore* c, void* elem, bool block, const std::source_location& w
 }
 RecvStatus chanRecv(ChanCore* c, void* elem, bool block) { return ChanCore::recv(c, elem, block); }
 void chanClose(ChanCore* c, const std::source_location& where) { ChanCore::close(c, where); }
-std::size_t chanLen(const ChanCore* c) noexcept { return c == nullptr ? 0 : c->len(); }
-std::size_t chanCap(const ChanCore* c) noexcept { return c == nullptr ? 0 : c->cap(); }
+std::size_t chanLen(const ChanCore* c) noexcept {
+  RuntimeScope runtime;
+  return c == nullptr ? 0 : c->len();
+}
+std::size_t chanCap(const ChanCore* c) noexcept {
+  RuntimeScope runtime;
+  return c == nullptr ? 0 : c->cap();
+}
 
 }  // namespace weft::internal

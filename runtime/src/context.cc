@@ -7,6 +7,7 @@
 
 #include "debug.h"
 #include "weft/sync.h"
+#include "race.h"
 
 namespace weft {
 
@@ -127,11 +128,13 @@ Context background() { return Context(); }
 Context todo() { return Context(); }
 
 RecvChan<Unit> Context::done() const {
+  internal::RuntimeScope runtime;
   ContextNode* c = n_->nearestCancelable();
   return c != nullptr ? RecvChan<Unit>(c->done) : RecvChan<Unit>();
 }
 
 std::error_code Context::err() const {
+  internal::RuntimeScope runtime;
   ContextNode* c = n_->nearestCancelable();
   if (c == nullptr) return {};
   std::lock_guard l(c->mu);
@@ -139,6 +142,7 @@ std::error_code Context::err() const {
 }
 
 std::optional<TimePoint> Context::deadline() const {
+  internal::RuntimeScope runtime;
   for (ContextNode* n = n_.get(); n != nullptr; n = n->parent.get()) {
     if (n->deadline) return n->deadline;
   }
@@ -146,6 +150,7 @@ std::optional<TimePoint> Context::deadline() const {
 }
 
 const std::any* Context::value(const void* key) const {
+  internal::RuntimeScope runtime;
   if (key == nullptr) return nullptr;
   // The nearest binding wins, even an empty one (Go: WithValue(ctx, k, nil) hides k above).
   for (ContextNode* n = n_.get(); n != nullptr; n = n->parent.get()) {
@@ -164,17 +169,22 @@ std::shared_ptr<ContextNode> ContextNode::makeCancelable(const Context& parent) 
 
 namespace {
 CancelFunc cancelFuncFor(const std::shared_ptr<ContextNode>& n) {
-  return [n] { n->cancel(true, ContextError::canceled); };
+  return [n] {
+    internal::RuntimeScope runtime;
+    n->cancel(true, ContextError::canceled);
+  };
 }
 }  // namespace
 
 std::pair<Context, CancelFunc> withCancel(const Context& parent) {
+  internal::RuntimeScope runtime;
   auto n = ContextNode::makeCancelable(parent);
   n->propagateCancel();
   return {ContextNode::handle(n), cancelFuncFor(n)};
 }
 
 std::pair<Context, CancelFunc> withDeadline(const Context& parent, TimePoint deadline) {
+  internal::RuntimeScope runtime;
   if (auto current = parent.deadline(); current && *current < deadline) {
     return withCancel(parent);  // the parent's earlier deadline governs
   }
@@ -199,6 +209,7 @@ std::pair<Context, CancelFunc> withDeadline(const Context& parent, TimePoint dea
 }
 
 std::pair<Context, CancelFunc> withTimeout(const Context& parent, Duration timeout) {
+  internal::RuntimeScope runtime;
   const TimePoint now = Clock::now();
   // Clamp instead of overflowing: a huge timeout means "never" (Go does the same in when()).
   const TimePoint deadline =
@@ -207,6 +218,7 @@ std::pair<Context, CancelFunc> withTimeout(const Context& parent, Duration timeo
 }
 
 Context withValue(const Context& parent, const void* key, std::any value) {
+  internal::RuntimeScope runtime;
   if (key == nullptr) internal::panicWith("nil key");
   return ContextNode::handle(ContextNode::makeValue(parent, key, std::move(value)));
 }

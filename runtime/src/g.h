@@ -81,6 +81,10 @@ struct G {
   bool unwinding = false;
   bool abandoned = false;  // blocked again while unwinding: its stack is dropped as is
 
+  // ThreadSanitizer builds only (race.cc): this goroutine's own sync object, which carries
+  // the go statement's edge from the spawner to its first step.
+  void* raceToken = nullptr;
+
   // Scheduler-private.
   G* schedLink = nullptr;
   std::uint32_t schedIndex = 0;

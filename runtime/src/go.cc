@@ -5,11 +5,13 @@
 
 #include "debug.h"
 #include "park.h"
+#include "race.h"
 
 namespace weft {
 
 namespace internal {
 GoroutineId spawnGoroutine(Task body, std::string name, std::source_location site) {
+  RuntimeScope runtime;
   G& self = requireG("weft::go");
   schedulePoint(OpKind::kGo, nullptr);
   // Checked after the scheduling point: a goroutine preempted there may be resumed only to be
@@ -27,6 +29,7 @@ GoroutineId spawnGoroutine(Task body, std::string name, std::source_location sit
 }  // namespace internal
 
 void yield() {
+  internal::RuntimeScope runtime;
   internal::G& self = internal::requireG("weft::yield");
   internal::schedulePoint(internal::OpKind::kYield, nullptr);
   internal::yieldCurrent(self);
@@ -37,6 +40,9 @@ GoroutineId currentGoroutineId() {
   return g == nullptr ? 0 : g->id;
 }
 
-std::uint64_t randomU64() { return internal::runtimeRandomU64(); }
+std::uint64_t randomU64() {
+  internal::RuntimeScope runtime;
+  return internal::runtimeRandomU64();
+}
 
 }  // namespace weft

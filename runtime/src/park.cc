@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "debug.h"
+#include "race.h"
 #include "weft/errors.h"
 
 namespace weft::internal {
@@ -35,6 +36,7 @@ void cancelWaits(G& self) {
 }
 
 void park(G& self, WaitReason reason, ParkCommit commit, void* arg) {
+  RuntimeScope runtime;
   if (self.unwinding && std::uncaught_exceptions() == 0) [[unlikely]] {
     // Shutdown resumed this goroutine inside a scheduling point (it had been preempted there,
     // not parked), so it reached this park without unwinding. Parking now would get it
@@ -63,6 +65,7 @@ void parkForever(G& self, WaitReason reason) {
 }
 
 void yieldCurrent(G& self) {
+  RuntimeScope runtime;
   self.switchReason = SwitchReason::kYield;
   if (self.sched->interceptsOps() && self.sched->yieldDirect(self)) return;
   FiberContext::switchTo(self.ctx, *self.returnTo);

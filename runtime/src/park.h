@@ -13,6 +13,7 @@
 
 #include <atomic>
 
+#include "context/sanitizer_fiber.h"
 #include "g.h"
 #include "runtime_core.h"
 #include "scheduler.h"
@@ -66,6 +67,7 @@ inline void schedulePoint(OpKind kind, const void* object,
   if (gInterceptingSchedulers.load(std::memory_order_relaxed) == 0) [[likely]] return;
   G* g = currentG();
   if (g != nullptr && g->sched->interceptsOps()) {
+    sanitizer::RuntimeScope runtime;
     g->sched->schedulePoint(*g, Op{kind, object, site, name});
   }
 }

@@ -30,6 +30,19 @@ class TimerContextScope {
   TimerContextScope& operator=(const TimerContextScope&) = delete;
 };
 
+// RuntimeScope / UserCodeScope (context/sanitizer_fiber.h): the runtime's own code, hidden
+// from ThreadSanitizer as Go's runtime is from Go's race detector.
+using sanitizer::RuntimeScope;
+using sanitizer::UserCodeScope;
+
+// ThreadSanitizer's view of a goroutine's life (no-ops outside TSan builds): the go statement
+// (or Runtime::run) happens before the goroutine starts; everything a goroutine did happens
+// before the run returns.
+void raceGoStart(G& g);      // by the spawner, once g's record is filled in
+void raceGoBegin(G& g);      // by g, first thing on its own fiber
+void raceGoEnd(G& g);        // by g, last thing before it leaves its fiber
+void raceForget(G& g);       // when g's record goes back to the pool
+
 inline bool hbEnabled() {
   return sanitizer::kTsan || gInterceptingSchedulers.load(std::memory_order_relaxed) != 0;
 }
@@ -60,7 +73,7 @@ inline void hbAcquireReleaseFor(G& g, const void* sync) {
 inline void raceAccess(const void* addr, bool write, const std::source_location* objectSite,
                        const char* name = nullptr,
                        const std::source_location& where = std::source_location::current()) {
-  if (gInterceptingSchedulers.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+  if (hbEnabled()) [[unlikely]] {
     accessSlow(addr, write, objectSite, name, where);
   }
 }

@@ -10,6 +10,7 @@
 
 #include "debug.h"
 #include "park.h"
+#include "race.h"
 #include "scheduler.h"
 #include "scheduler_deterministic.h"
 #include "scheduler_worksteal.h"
@@ -39,9 +40,11 @@ std::string shortLocation(const std::source_location& loc) {
 }
 }  // namespace
 
-G* currentG() noexcept { return tCurrentG; }
-G* currentGForSignal() noexcept { return tCurrentG; }
-void setCurrentG(G* g) noexcept { tCurrentG = g; }
+// Never instrumented: under ThreadSanitizer the goroutines sharing a thread are unordered, so
+// their reads of this thread-local would race with the thread's own TLS initialization.
+[[gnu::no_sanitize_thread]] G* currentG() noexcept { return tCurrentG; }
+[[gnu::no_sanitize_thread]] G* currentGForSignal() noexcept { return tCurrentG; }
+[[gnu::no_sanitize_thread]] void setCurrentG(G* g) noexcept { tCurrentG = g; }
 
 const char* toString(GState s) {
   switch (s) {
@@ -84,6 +87,7 @@ RuntimeCore::RuntimeCore(const Config& config) : config_(config), stacks_([&] {
                                  config_.stackSize));
   }
   installOverflowHandler();
+  sanitizer::leaveSingleThreadedMode();
 }
 
 RuntimeCore::~RuntimeCore() {
@@ -135,6 +139,7 @@ G* RuntimeCore::newG(Task body, std::string name, std::source_location spawnSite
   g->schedLink = nullptr;
   g->ctx.prepare(g->stack.low, g->stack.size, &RuntimeCore::goroutineEntry, g);
   g->state.store(GState::kRunnable, std::memory_order_relaxed);
+  raceGoStart(*g);
   {
     std::lock_guard lock(allMu_);
     g->allPrev = nullptr;
@@ -153,6 +158,7 @@ std::size_t RuntimeCore::stacksInUse() {
 
 void RuntimeCore::releaseG(G& g) {
   g.body.reset();
+  raceForget(g);
   g.state.store(GState::kIdle, std::memory_order_relaxed);
   liveCount_.fetch_sub(1, std::memory_order_relaxed);
   std::lock_guard lock(allMu_);
@@ -189,20 +195,33 @@ bool RuntimeCore::commitPark(G& g) {
   return true;
 }
 
+// Entered inside a RuntimeScope (FiberContext's trampoline); only the body runs as user code.
 void RuntimeCore::goroutineEntry(void* arg) {
   G& g = *static_cast<G*>(arg);
-  try {
-    g.body();
-  } catch (const GoexitUnwind&) {
-    // Forced unwinding at shutdown: destructors have run, nothing to report.
-  } catch (...) {
-    g.rt->recordPanic(g, std::current_exception());
+  raceGoBegin(g);
+  // Under TSan the body runs from this fiber's own stack: the G record is reused by later
+  // goroutines, and its Task fields must not look like memory this goroutine raced on.
+  Task local;
+  if constexpr (sanitizer::kTsan) local = std::move(g.body);
+  Task& body = sanitizer::kTsan ? local : g.body;
+  {
+    UserCodeScope user;
+    try {
+      body();
+    } catch (const GoexitUnwind&) {
+      // Forced unwinding at shutdown: destructors have run, nothing to report.
+    } catch (...) {
+      RuntimeScope runtime;
+      g.rt->recordPanic(g, std::current_exception());
+    }
+    try {
+      body.reset();  // the closure's destructors run on the goroutine, like deferred calls
+    } catch (...) {
+      RuntimeScope runtime;
+      g.rt->recordPanic(g, std::current_exception());
+    }
   }
-  try {
-    g.body.reset();  // the closure's destructors run on the goroutine, like deferred calls
-  } catch (...) {
-    g.rt->recordPanic(g, std::current_exception());
-  }
+  raceGoEnd(g);
   g.switchReason = SwitchReason::kExit;
   g.state.store(GState::kDead, std::memory_order_relaxed);
   FiberContext::switchToFinal(g.ctx, *g.returnTo);
@@ -301,16 +320,24 @@ RunResult RuntimeCore::run(Task main, std::source_location where) {
     sched = makeScheduler();
     sched_ = sched.get();
   }
-  main_ = newG(std::move(main), "main", where);
-  sched_->run(*main_);
-
-  stopping_.store(true);
   RunResult result;
-  if (!failed()) result.leaked = liveGoroutines(false);
-  unwindLeaked();
-  sched_ = nullptr;
-  main_ = nullptr;
-  sched.reset();
+  {
+    // The caller's thread becomes a scheduler (a worker, or the deterministic loop): runtime
+    // code until every goroutine is gone. newG releases the caller's history to main.
+    RuntimeScope runtime;
+    sanitizer::threadStartsHosting();
+    main_ = newG(std::move(main), "main", where);
+    sched_->run(*main_);
+
+    stopping_.store(true);
+    if (!failed()) result.leaked = liveGoroutines(false);
+    unwindLeaked();
+    sched_ = nullptr;
+    main_ = nullptr;
+    sched.reset();
+    sanitizer::threadStopsHosting();
+  }
+  sanitizer::tsanAcquire(raceRunEnd());
   if (failure_) std::rethrow_exception(failure_);
   return result;
 }

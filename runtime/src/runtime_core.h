@@ -33,6 +33,7 @@ class RuntimeCore {
   ~RuntimeCore();
 
   RunResult run(Task main, std::source_location where);
+  void* raceRunEnd() { return &raceRunEnd_; }
 
   // newG() takes a goroutine record (with a stack) from the pool and prepares it to run
   // `body`. The caller hands it to Scheduler::spawn.
@@ -103,6 +104,7 @@ class RuntimeCore {
   std::atomic<bool> failed_{false};
   std::mutex failMu_;
   std::exception_ptr failure_;  // guarded by failMu_ (a Panic or a FatalError)
+  char raceRunEnd_ = 0;         // ThreadSanitizer: every goroutine's end happens before run returns
   void (*failureHook_)(void*) = nullptr;
   void* failureHookArg_ = nullptr;
 };

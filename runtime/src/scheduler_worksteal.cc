@@ -8,6 +8,7 @@
 #include "context/sanitizer_fiber.h"
 #include "debug.h"
 #include "park.h"
+#include "race.h"
 
 namespace weft::internal {
 
@@ -110,6 +111,8 @@ void WorkStealScheduler::stopAll() {
 }
 
 void WorkStealScheduler::workerLoop(Worker& w) {
+  RuntimeScope runtime;  // a worker runs only runtime code outside its goroutines
+  sanitizer::threadStartsHosting();
   tScheduler = this;
   tWorker = &w;
   ensureAltStack();
@@ -117,6 +120,7 @@ void WorkStealScheduler::workerLoop(Worker& w) {
   while (G* g = findRunnable(w)) execute(w, g);
   tScheduler = nullptr;
   tWorker = nullptr;
+  sanitizer::threadStopsHosting();  // before this thread's thread-locals are destroyed
 }
 
 // execute() runs g until it parks, yields or exits, then files it accordingly.

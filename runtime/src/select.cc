@@ -125,6 +125,7 @@ bool selectParkCommit(G&, void* impl) {
 }  // namespace
 
 int ChanCore::select(SelectCase* cases, std::size_t n, bool block, std::uint16_t* scratch) {
+  RuntimeScope runtime;
   schedulePoint(OpKind::kSelect, cases);
   if (n > 65535) usageError("weft::select: more than 65535 cases");
   SelectImpl s{cases, n, scratch, scratch + n};

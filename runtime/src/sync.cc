@@ -69,6 +69,7 @@ constexpr std::int64_t kStarvationThresholdNs = 1'000'000;
 }  // namespace
 
 void Mutex::lockAnnounced() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kMutexLock, this, id_);
   lockUnannounced();
 }
@@ -80,6 +81,7 @@ void Mutex::lockUnannounced() {
 }
 
 bool Mutex::try_lock() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kMutexLock, this, id_);
   return tryLockUnannounced();
 }
@@ -151,6 +153,7 @@ void Mutex::lockSlow() {
 }
 
 void Mutex::unlockAnnounced() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kMutexUnlock, this, id_);
   unlockUnannounced();
 }
@@ -162,6 +165,7 @@ void Mutex::unlockUnannounced() {
 }
 
 void Mutex::unlockSlow(std::int32_t next) {
+  internal::RuntimeScope runtime;
   if (((next + kLocked) & kLocked) == 0) {
     if (internal::syncUnwinding()) {
       state_.fetch_add(kLocked, std::memory_order_relaxed);  // undo; see syncUnwinding()
@@ -189,6 +193,7 @@ void Mutex::unlockSlow(std::int32_t next) {
 // ---- RWMutex --------------------------------------------------------------------------------
 
 void RWMutex::lock_shared() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kRLock, this, id_);
   if (readerCount_.fetch_add(1, std::memory_order_acquire) + 1 < 0) {
     // A writer is pending: wait for it.
@@ -198,6 +203,7 @@ void RWMutex::lock_shared() {
 }
 
 bool RWMutex::try_lock_shared() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kRLock, this, id_);
   std::int32_t c = readerCount_.load(std::memory_order_relaxed);
   for (;;) {
@@ -210,6 +216,7 @@ bool RWMutex::try_lock_shared() {
 }
 
 void RWMutex::unlock_shared() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kRUnlock, this, id_);
   internal::syncRelease(&writerSem_);  // merges: every reader's release reaches the writer
   const std::int32_t r = readerCount_.fetch_sub(1, std::memory_order_release) - 1;
@@ -231,6 +238,7 @@ void RWMutex::rUnlockSlow(std::int32_t r) {
 }
 
 void RWMutex::lock() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kMutexLock, this, id_);
   w_.lockUnannounced();  // first, resolve competition with other writers
   // Announce the pending writer to readers (readerCount goes negative); r is the number of
@@ -244,6 +252,7 @@ void RWMutex::lock() {
 }
 
 bool RWMutex::try_lock() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kMutexLock, this, id_);
   if (!w_.tryLockUnannounced()) return false;
   std::int32_t zero = 0;
@@ -257,6 +266,7 @@ bool RWMutex::try_lock() {
 }
 
 void RWMutex::unlock() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kMutexUnlock, this, id_);
   internal::syncRelease(&readerSem_);
   // Announce to readers that there is no active writer.
@@ -276,6 +286,7 @@ void RWMutex::unlock() {
 // ---- Cond -----------------------------------------------------------------------------------
 
 void Cond::wait() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kCondWait, this, id_);
   // Take a ticket while still holding the locker: a signal after the unlock cannot be lost.
   const std::uint32_t ticket = internal::notifyListAdd(notify_);
@@ -285,11 +296,13 @@ void Cond::wait() {
 }
 
 void Cond::signal() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kCondSignal, this, id_);
   internal::notifyListNotifyOne(notify_);
 }
 
 void Cond::broadcast() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kCondBroadcast, this, id_);
   internal::notifyListNotifyAll(notify_);
 }
@@ -297,6 +310,7 @@ void Cond::broadcast() {
 // ---- Once -----------------------------------------------------------------------------------
 
 bool Once::fastDone() {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kOnce, this, id_);
   if (done_.load(std::memory_order_acquire) == 0) return false;
   internal::syncAcquire(&done_);
@@ -304,16 +318,19 @@ bool Once::fastDone() {
 }
 
 void Once::markDone() {
+  internal::RuntimeScope runtime;
   internal::syncRelease(&done_);
   done_.store(1, std::memory_order_release);
 }
 
 // The slow path runs f under the Once's own mutex, so concurrent first callers wait for it.
 void Once::enterSlow() {
+  internal::RuntimeScope runtime;
   if (WEFT_MUTANT(kOnceUnsynchronized)) return;  // mutant: check-then-run without the lock
   m_.lock();
 }
 void Once::exitSlow() {
+  internal::RuntimeScope runtime;
   if (WEFT_MUTANT(kOnceUnsynchronized)) return;
   m_.unlock();
 }
@@ -321,6 +338,7 @@ void Once::exitSlow() {
 // ---- WaitGroup ------------------------------------------------------------------------------
 
 void WaitGroup::add(int delta, std::source_location where) {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kWaitGroupAdd, this, id_);
   // Every Done happens before the Wait it releases.
   if (delta < 0) internal::syncRelease(this);
@@ -348,6 +366,7 @@ void WaitGroup::add(int delta, std::source_location where) {
 }
 
 void WaitGroup::wait(std::source_location where) {
+  internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kWaitGroupWait, this, id_);
   std::uint64_t state = state_.load(std::memory_order_acquire);
   for (;;) {
@@ -375,6 +394,7 @@ void WaitGroup::wait(std::source_location where) {
 namespace weft::internal {
 
 void atomicHook(sim::OpKind kind, const void* object, const ObjectId& id) {
+  RuntimeScope runtime;
   syncPoint(kind, object, id);
   // Sequentially consistent: a load acquires what every earlier store released.
   switch (kind) {

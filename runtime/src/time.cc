@@ -86,12 +86,14 @@ struct TimerState {
 using internal::TimerState;
 
 Clock::time_point Clock::now() noexcept {
+  internal::RuntimeScope runtime;
   if (internal::G* g = internal::currentG()) return time_point(duration(g->sched->now()));
   return time_point(std::chrono::duration_cast<duration>(
       std::chrono::steady_clock::now().time_since_epoch()));
 }
 
 void sleep(Duration d) {
+  internal::RuntimeScope runtime;
   internal::schedulePoint(internal::OpKind::kSleep, nullptr);
   if (d.count() <= 0) return;  // Go: returns at once
   internal::G& self = internal::requireG("weft::sleep");
@@ -119,6 +121,7 @@ void sleep(Duration d) {
 }
 
 RecvChan<TimePoint> after(Duration d, std::source_location site) {
+  internal::RuntimeScope runtime;
   internal::schedulePoint(internal::OpKind::kTimer, nullptr);
   auto* s = new TimerState();
   s->site = site;
@@ -137,6 +140,7 @@ RecvChan<TimePoint> after(Duration d, std::source_location site) {
 // ---- Timer ----------------------------------------------------------------------------------
 
 Timer::Timer(Duration d, std::source_location site) : s_(std::make_unique<TimerState>()) {
+  internal::RuntimeScope runtime;
   internal::schedulePoint(internal::OpKind::kTimer, s_.get());
   s_->site = site;
   s_->ch = makeChan<TimePoint>(1, site);
@@ -146,6 +150,7 @@ Timer::Timer(Duration d, std::source_location site) : s_(std::make_unique<TimerS
 Timer::Timer(std::unique_ptr<internal::TimerState> s) : s_(std::move(s)) {}
 Timer::Timer(Timer&&) noexcept = default;
 Timer& Timer::operator=(Timer&& o) noexcept {
+  internal::RuntimeScope runtime;
   if (this != &o) {
     if (s_) s_->disarm();
     s_ = std::move(o.s_);
@@ -153,17 +158,20 @@ Timer& Timer::operator=(Timer&& o) noexcept {
   return *this;
 }
 Timer::~Timer() {
+  internal::RuntimeScope runtime;
   if (s_) s_->disarm();
 }
 
 RecvChan<TimePoint> Timer::c() const { return s_ ? RecvChan<TimePoint>(s_->ch) : RecvChan<TimePoint>(); }
 
 bool Timer::stop() {
+  internal::RuntimeScope runtime;
   internal::schedulePoint(internal::OpKind::kTimer, s_.get());
   return s_ && s_->disarm();
 }
 
 bool Timer::reset(Duration d) {
+  internal::RuntimeScope runtime;
   internal::schedulePoint(internal::OpKind::kTimer, s_.get());
   if (!s_) internal::usageError("weft::Timer::reset on a moved-from Timer");
   const bool wasActive = s_->disarm();
@@ -172,6 +180,7 @@ bool Timer::reset(Duration d) {
 }
 
 Timer afterFunc(Duration d, std::function<void()> f, std::source_location site) {
+  internal::RuntimeScope runtime;
   internal::schedulePoint(internal::OpKind::kTimer, nullptr);
   if (!f) internal::usageError("weft::afterFunc: the function is empty");
   auto s = std::make_unique<TimerState>();
@@ -184,6 +193,7 @@ Timer afterFunc(Duration d, std::function<void()> f, std::source_location site) 
 // ---- Ticker ---------------------------------------------------------------------------------
 
 Ticker::Ticker(Duration d, std::source_location site) {
+  internal::RuntimeScope runtime;
   internal::schedulePoint(internal::OpKind::kTimer, nullptr);
   if (d.count() <= 0) internal::panicWith("non-positive interval for NewTicker");
   s_ = std::make_unique<TimerState>();
@@ -194,6 +204,7 @@ Ticker::Ticker(Duration d, std::source_location site) {
 
 Ticker::Ticker(Ticker&&) noexcept = default;
 Ticker& Ticker::operator=(Ticker&& o) noexcept {
+  internal::RuntimeScope runtime;
   if (this != &o) {
     if (s_) s_->disarm();
     s_ = std::move(o.s_);
@@ -201,19 +212,23 @@ Ticker& Ticker::operator=(Ticker&& o) noexcept {
   return *this;
 }
 Ticker::~Ticker() {
+  internal::RuntimeScope runtime;
   if (s_) s_->disarm();
 }
 
 RecvChan<TimePoint> Ticker::c() const {
+  internal::RuntimeScope runtime;
   return s_ ? RecvChan<TimePoint>(s_->ch) : RecvChan<TimePoint>();
 }
 
 void Ticker::stop() {
+  internal::RuntimeScope runtime;
   internal::schedulePoint(internal::OpKind::kTimer, s_.get());
   if (s_) s_->disarm();
 }
 
 void Ticker::reset(Duration d) {
+  internal::RuntimeScope runtime;
   internal::schedulePoint(internal::OpKind::kTimer, s_.get());
   if (d.count() <= 0) internal::panicWith("non-positive interval for Ticker.Reset");
   if (!s_) internal::usageError("weft::Ticker::reset on a moved-from Ticker");

@@ -78,6 +78,7 @@ std::pair<int, std::uint64_t> hits(const Synthetic& s, Strategy& strategy, int e
           start.recv();
           for (int i = 0; i < s.steps; ++i) {
             cell.store(i);  // one visible operation (not yield(): PCT treats yielders as spinning)
+            RaceIgnored observer;  // the test's record of the schedule
             order.emplace_back(g, i);
           }
           done.send({});

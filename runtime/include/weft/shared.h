@@ -20,7 +20,30 @@ namespace weft {
 namespace internal {
 void cellAccess(const void* cell, bool write, const std::source_location* site, const char* name,
                 const std::source_location& where);
-}
+// In deterministic mode weft's own detector checks every access to a cell; ThreadSanitizer
+// (which would see the same racy accesses and stop the process) is told to look away from the
+// value itself. In production TSan checks cells like any other memory.
+#if defined(__SANITIZE_THREAD__)
+#define WEFT_CELL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WEFT_CELL_TSAN 1
+#endif
+#endif
+#if WEFT_CELL_TSAN
+void cellValueBegin();
+void cellValueEnd();
+#else
+inline void cellValueBegin() {}
+inline void cellValueEnd() {}
+#endif
+struct CellValueScope {
+  CellValueScope() { cellValueBegin(); }
+  ~CellValueScope() { cellValueEnd(); }
+  CellValueScope(const CellValueScope&) = delete;
+  CellValueScope& operator=(const CellValueScope&) = delete;
+};
+}  // namespace internal
 
 template <class T>
 class Shared {
@@ -35,11 +58,13 @@ class Shared {
   // the race detector).
   T load(std::source_location where = std::source_location::current()) const {
     internal::cellAccess(this, false, &site_, name_, where);
+    internal::CellValueScope checkedByWeft;
     return value_;
   }
   // store() writes the value (a scheduling point, and a checked write).
   void store(T v, std::source_location where = std::source_location::current()) {
     internal::cellAccess(this, true, &site_, name_, where);
+    internal::CellValueScope checkedByWeft;
     value_ = std::move(v);
   }
   const char* name() const { return name_; }

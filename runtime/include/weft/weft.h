@@ -8,6 +8,7 @@
 #include "weft/go.h"
 #include "weft/runtime.h"
 #include "weft/select.h"
+#include "weft/race.h"
 #include "weft/shared.h"
 #include "weft/sync.h"
 #include "weft/time.h"

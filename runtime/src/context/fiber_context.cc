@@ -25,6 +25,20 @@ void FiberContext::initForThread() {
 }
 
 void FiberContext::prepare(void* stackLow, std::size_t size, Entry entry, void* arg) {
+  if (sanitizer::kTsan) {
+    // A fresh TSan fiber for every goroutine, even on a pooled stack: the previous goroutine
+    // left through switchToFinal() without unwinding its frames, and a fiber whose shadow call
+    // stack only grows makes every later allocation's stack trace unique (TSan's stack depot
+    // then grows by kilobytes per allocation, without bound).
+    // The previous goroutine's frames are forgotten before make_fcontext writes the new
+    // fiber's first one.
+    if (ownsTsanFiber_) {
+      sanitizer::destroyTsanFiber(tsanFiber_);
+      sanitizer::forgetStack(stackLow, size);
+    }
+    tsanFiber_ = sanitizer::createTsanFiber();
+    ownsTsanFiber_ = true;
+  }
   // fcontext wants the high end of the stack (it grows down on every supported ABI).
   handle_ = fc::make_fcontext(static_cast<char*>(stackLow) + size, size,
                               // Safety: RawTransfer and transfer_t have the same layout (asserted below), so the
@@ -39,15 +53,6 @@ void FiberContext::prepare(void* stackLow, std::size_t size, Entry entry, void* 
   // its last switch, and its frames' redzones are still poisoned.
   asanFakeStack_ = nullptr;
   sanitizer::unpoisonStack(stackLow, size);
-  if (sanitizer::kTsan) {
-    // A fresh TSan fiber for every goroutine, even on a pooled stack: the previous goroutine
-    // left through switchToFinal() without unwinding its frames, and a fiber whose shadow call
-    // stack only grows makes every later allocation's stack trace unique (TSan's stack depot
-    // then grows by kilobytes per allocation, without bound).
-    if (ownsTsanFiber_) sanitizer::destroyTsanFiber(tsanFiber_);
-    tsanFiber_ = sanitizer::createTsanFiber();
-    ownsTsanFiber_ = true;
-  }
 }
 
 // Runs on the resumed side of every jump: record the suspended side's handle (only now known)
@@ -68,6 +73,11 @@ static_assert(sizeof(FiberContext::RawTransfer) == sizeof(fc::transfer_t) &&
 // First entry into a prepared fiber. Never returns: the entry function leaves through
 // switchToFinal().
 void FiberContext::trampoline(RawTransfer t) {
+  // Every switch happens inside runtime code, and a new fiber starts there too (its entry
+  // leaves the runtime scope for the goroutine's body).
+  sanitizer::setRuntimeDepth(0);
+  sanitizer::enterRuntime();
+  sanitizer::fiberEnteredThread();
   auto* in = static_cast<Transfer*>(t.data);
   in->from->handle_ = t.handle;
   FiberContext* self = in->to;
@@ -80,23 +90,35 @@ void FiberContext::trampoline(RawTransfer t) {
 
 void FiberContext::switchTo(FiberContext& from, FiberContext& to) {
   Transfer tr{&from, &to};
-  sanitizer::startSwitch(&from.asanFakeStack_, to.stackBottom_, to.stackSize_);
-  sanitizer::switchToTsanFiber(to.tsanFiber_);
+  const int runtimeDepth = sanitizer::runtimeDepth();  // this fiber's, restored on resume
+  // Taken before the sanitizer switch, while this fiber's (runtime) view of memory is current.
   void* target = to.handle_;
   to.handle_ = nullptr;
+  sanitizer::fiberLeavingThread();
+  sanitizer::startSwitch(&from.asanFakeStack_, to.stackBottom_, to.stackSize_);
+  sanitizer::switchToTsanFiber(to.tsanFiber_);
   fc::transfer_t back = fc::jump_fcontext(target, &tr);
   // We are `from` again, resumed by whoever jumped here.
   auto* in = static_cast<Transfer*>(back.data);
+  sanitizer::setRuntimeDepth(runtimeDepth);
+  sanitizer::fiberEnteredThread();  // possibly another thread than the one it left
   in->from->handle_ = back.fctx;
   from.afterResume(in->from);
 }
 
 void FiberContext::switchToFinal(FiberContext& from, FiberContext& to) {
   Transfer tr{&from, &to};
-  sanitizer::startSwitch(nullptr, to.stackBottom_, to.stackSize_);
-  sanitizer::switchToTsanFiber(to.tsanFiber_);
   void* target = to.handle_;
   to.handle_ = nullptr;
+  void* tsanTarget = to.tsanFiber_;
+  const void* bottom = to.stackBottom_;
+  const std::size_t size = to.stackSize_;
+  sanitizer::fiberLeavingThread();
+  // The dying fiber leaves the runtime for good: TSan requires a fiber to end with its ignores
+  // off. Nothing after this line touches shared memory before the switch.
+  sanitizer::leaveRuntimeEntirely();
+  sanitizer::startSwitch(nullptr, bottom, size);
+  sanitizer::switchToTsanFiber(tsanTarget);
   fc::jump_fcontext(target, &tr);
   __builtin_unreachable();
 }

@@ -38,6 +38,9 @@ class FiberContext {
   // prepare()d anew): sanitizers release what they kept for it.
   [[noreturn]] static void switchToFinal(FiberContext& from, FiberContext& to);
 
+  // ThreadSanitizer's fiber for this context (null in other builds); see race.cc.
+  void* tsanFiber() const { return tsanFiber_; }
+
  public:
   // Mirrors fcontext's transfer_t (layout static_assert'ed in the .cc) so that this header
   // stays free of Boost types.

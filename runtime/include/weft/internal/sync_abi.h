@@ -107,8 +107,22 @@ namespace weft::internal {
 // Number of deterministic schedulers running (defined in park.cc); inline fast paths test it
 // with one relaxed load so production pays nothing else for the hooks.
 extern std::atomic<int> gInterceptingSchedulers;
+// Under ThreadSanitizer the inline paths are never taken: their atomics would order
+// goroutines beyond what Go's memory model promises (RLock after RLock, say), hiding races;
+// the out-of-line paths report exactly the model's edges.
+#if defined(__SANITIZE_THREAD__)
+#define WEFT_SYNC_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WEFT_SYNC_TSAN 1
+#endif
+#endif
 inline bool hooksActive() {
+#if WEFT_SYNC_TSAN
+  return true;
+#else
   return gInterceptingSchedulers.load(std::memory_order_relaxed) != 0;
+#endif
 }
 // atomicHook(): the scheduling point and happens-before edges of one atomic operation.
 void atomicHook(sim::OpKind kind, const void* object, const ObjectId& id);
