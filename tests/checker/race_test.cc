@@ -4,6 +4,10 @@
 // close concurrent with a send.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <memory>
+#include <vector>
+
 #include "weft/harness/explore.h"
 #include "weft/weft.h"
 
@@ -214,6 +218,68 @@ TEST(RaceMisuse, CloseConcurrentWithSendIsReported) {
     }
   }
   EXPECT_TRUE(sawRace);
+}
+
+// ---- annotations (weft/race.h): memory and primitives weft cannot see ---------------------
+
+TEST(RaceAnnotations, AnnotatedMemoryIsCheckedLikeACell) {
+  // Only the annotations, no plain access: the racy twin must not race for ThreadSanitizer too.
+  expectRace(
+      [] {
+        auto table = std::make_shared<std::vector<int>>(4);
+        auto done = makeChan<Unit>();
+        go([table, done] {
+          raceWrite(table->data(), table->size() * sizeof(int), "table");
+          done.send({});
+        });
+        raceRead(table->data() + 2, sizeof(int), "table");
+        done.recv();
+      },
+      "annotated write of the whole table, unordered read of one element", "table");
+  expectSilent(
+      [] {
+        auto table = std::make_shared<std::vector<int>>(4);
+        auto done = makeChan<Unit>();
+        go([table, done] {
+          raceWrite(table->data(), table->size() * sizeof(int), "table");
+          done.send({});
+        });
+        done.recv();
+        raceRead(table->data() + 2, sizeof(int), "table");
+      },
+      "the read after the receive");
+}
+
+// A one-shot flag built on std::atomic, which weft cannot see: raceRelease/raceAcquire say
+// what it orders, as weft's own primitives do.
+void flagHandOff(bool annotateEdges) {
+  auto x = std::make_shared<int>(0);
+  auto flag = std::make_shared<std::atomic<bool>>(false);
+  auto done = makeChan<Unit>();
+  go([=] {
+    raceWrite(x.get(), sizeof(int), "x");
+    *x = 1;
+    if (annotateEdges) raceRelease(flag.get());
+    flag->store(true, std::memory_order_release);
+    done.send({});
+  });
+  while (!flag->load(std::memory_order_acquire)) yield();
+  if (annotateEdges) raceAcquire(flag.get());
+  raceRead(x.get(), sizeof(int), "x");
+  EXPECT_EQ(*x, 1);
+  done.recv();
+}
+
+TEST(RaceAnnotations, ReleaseAndAcquireOrderAPrimitiveOfYourOwn) {
+  // Random walk and PCT only: the spin makes exhaustive search pointlessly long.
+  for (const char* strategy : {"random", "pct"}) {
+    ExploreOptions o;
+    o.strategy = strategy;
+    o.iterations = 300;
+    ExploreResult r = explore([] { flagHandOff(true); }, o);
+    EXPECT_TRUE(r.ok()) << strategy << "\n" << r.failure->format();
+  }
+  expectRace([] { flagHandOff(false); }, "the same flag without its edges", "x");
 }
 
 TEST(RaceReport, NamesBothAccessesTheVariableAndTheGoroutines) {
