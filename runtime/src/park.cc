@@ -9,6 +9,7 @@
 namespace weft::internal {
 
 std::atomic<int> gInterceptingSchedulers{0};
+std::atomic<int> gEdgeObservingSchedulers{0};
 
 namespace {
 // Runs on the goroutine right after every switch back into it.

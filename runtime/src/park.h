@@ -59,6 +59,10 @@ void yieldCurrent(G& self);
 // Number of deterministic schedulers running anywhere in the process; production code reads
 // it once per visible operation (one relaxed load) to skip schedulePoint() entirely.
 extern std::atomic<int> gInterceptingSchedulers;
+// Of those, the ones whose observer wants happens-before edges and checked accesses (a race
+// detector): the primitives' race hooks test this, so exploring without race detection does
+// not pay a call per hook.
+extern std::atomic<int> gEdgeObservingSchedulers;
 
 // schedulePoint() announces a visible operation by the current goroutine (if any).
 inline void schedulePoint(OpKind kind, const void* object,

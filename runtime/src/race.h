@@ -44,7 +44,7 @@ void raceGoEnd(G& g);        // by g, last thing before it leaves its fiber
 void raceForget(G& g);       // when g's record goes back to the pool
 
 inline bool hbEnabled() {
-  return sanitizer::kTsan || gInterceptingSchedulers.load(std::memory_order_relaxed) != 0;
+  return sanitizer::kTsan || gEdgeObservingSchedulers.load(std::memory_order_relaxed) != 0;
 }
 // The current goroutine releases / acquires `sync`.
 inline void hbRelease(const void* sync) {

@@ -223,6 +223,7 @@ void DeterministicScheduler::run(G& main) {
   mainExited_ = false;
   selectObservers();
   gInterceptingSchedulers.fetch_add(1, std::memory_order_relaxed);
+  if (edgeObserver_ != nullptr) gEdgeObservingSchedulers.fetch_add(1, std::memory_order_relaxed);
   main.sched = this;
   ctx_.initForThread();
   addCandidate(main);
@@ -264,6 +265,7 @@ void DeterministicScheduler::run(G& main) {
     }
   }
   timers_.releaseAll();
+  if (edgeObserver_ != nullptr) gEdgeObservingSchedulers.fetch_sub(1, std::memory_order_relaxed);
   gInterceptingSchedulers.fetch_sub(1, std::memory_order_relaxed);
 }
 
