@@ -12,7 +12,7 @@ void cellAccess(const void* cell, bool write, const std::source_location* site, 
   raceAccess(cell, write, site, name, where);
 }
 
-#if WEFT_TSAN_FIBERS
+#if WEFT_TSAN
 namespace {
 // A cell access never switches fibers: per thread is enough. Uninstrumented, like every
 // thread-local the goroutines of a thread share (runtimeDepth in sanitizer_fiber.h).

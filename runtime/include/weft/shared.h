@@ -15,6 +15,8 @@
 #include <string>
 #include <utility>
 
+#include "weft/internal/sanitizers.h"
+
 namespace weft {
 
 namespace internal {
@@ -23,14 +25,7 @@ void cellAccess(const void* cell, bool write, const std::source_location* site, 
 // In deterministic mode weft's own detector checks every access to a cell; ThreadSanitizer
 // (which would see the same racy accesses and stop the process) is told to look away from the
 // value itself. In production TSan checks cells like any other memory.
-#if defined(__SANITIZE_THREAD__)
-#define WEFT_CELL_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define WEFT_CELL_TSAN 1
-#endif
-#endif
-#if WEFT_CELL_TSAN
+#if WEFT_TSAN
 void cellValueBegin();
 void cellValueEnd();
 #else

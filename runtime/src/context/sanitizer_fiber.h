@@ -8,32 +8,18 @@
 
 #include <cstddef>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define WEFT_ASAN_FIBERS 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WEFT_ASAN_FIBERS 1
-#endif
-#endif
+#include "weft/internal/sanitizers.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define WEFT_TSAN_FIBERS 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define WEFT_TSAN_FIBERS 1
-#endif
-#endif
-
-#if WEFT_ASAN_FIBERS
+#if WEFT_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
-#if WEFT_TSAN_FIBERS
+#if WEFT_TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
 
 #include <atomic>
 #include <cstdint>
-#if WEFT_TSAN_FIBERS
+#if WEFT_TSAN
 #include <sys/mman.h>
 
 #include <thread>
@@ -45,14 +31,14 @@ namespace weft::internal::sanitizer {
 // seq_cst read-modify-write of one shared atomic instead: every fence then synchronizes with
 // every other, which is stronger than a fence and keeps the Dekker-style idle/wake protocol
 // visible to TSan as ordered.
-#if WEFT_TSAN_FIBERS
+#if WEFT_TSAN
 inline std::atomic<unsigned> gFenceWord{0};
 inline void fullFence() { gFenceWord.fetch_add(0, std::memory_order_seq_cst); }
 #else
 inline void fullFence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 #endif
 
-#if WEFT_TSAN_FIBERS
+#if WEFT_TSAN
 }  // namespace weft::internal::sanitizer
 // Not declared by <sanitizer/tsan_interface.h>, exported by every TSan runtime since 2012:
 // per-thread (per-fiber, once fibers exist) ignore counters for memory accesses and for
@@ -223,7 +209,7 @@ class UserCodeScope {
   int saved_;
 };
 
-#if WEFT_ASAN_FIBERS
+#if WEFT_ASAN
 inline constexpr bool kAsan = true;
 // `fakeStack` is null for the last switch out of a fiber that will never resume: ASan then
 // frees that fiber's fake stack.

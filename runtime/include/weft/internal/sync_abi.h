@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <source_location>
 
+#include "weft/internal/sanitizers.h"
 #include "weft/internal/spin_lock.h"
 #include "weft/sim/events.h"
 
@@ -110,15 +111,8 @@ extern std::atomic<int> gInterceptingSchedulers;
 // Under ThreadSanitizer the inline paths are never taken: their atomics would order
 // goroutines beyond what Go's memory model promises (RLock after RLock, say), hiding races;
 // the out-of-line paths report exactly the model's edges.
-#if defined(__SANITIZE_THREAD__)
-#define WEFT_SYNC_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define WEFT_SYNC_TSAN 1
-#endif
-#endif
 inline bool hooksActive() {
-#if WEFT_SYNC_TSAN
+#if WEFT_TSAN
   return true;
 #else
   return gInterceptingSchedulers.load(std::memory_order_relaxed) != 0;
