@@ -5,6 +5,9 @@
 //
 // Invariants:
 //  - Every G with state != kIdle is on the all-goroutines list (allMu_).
+//  - In deterministic mode (config_.strategy set) everything, the registry included, is touched
+//    by the one thread that called run(), so RegistryLock does not lock there: exploring runs
+//    thousands of executions, and each took the lock five times.
 //  - After the scheduler's run() returns, no worker thread touches any G: shutdown unwinding is
 //    single-threaded on the thread that called Runtime::run.
 #pragma once
@@ -94,6 +97,23 @@ class RuntimeCore {
   G* main_ = nullptr;
   std::atomic<std::uint64_t> nextId_{1};
   std::atomic<std::size_t> liveCount_{0};
+
+  // Holds allMu_, except in deterministic mode (see the invariants above).
+  class RegistryLock {
+   public:
+    explicit RegistryLock(RuntimeCore& rt)
+        : mu_(rt.config_.strategy != nullptr ? nullptr : &rt.allMu_) {
+      if (mu_ != nullptr) mu_->lock();
+    }
+    ~RegistryLock() {
+      if (mu_ != nullptr) mu_->unlock();
+    }
+    RegistryLock(const RegistryLock&) = delete;
+    RegistryLock& operator=(const RegistryLock&) = delete;
+
+   private:
+    std::mutex* mu_;
+  };
 
   std::mutex allMu_;
   G* allFirst_ = nullptr;       // guarded by allMu_

@@ -72,10 +72,11 @@ void DeterministicScheduler::spawn(G& g) {
 }
 
 void DeterministicScheduler::ready(G& g, bool /*handoff*/) {
-  GState expected = GState::kWaiting;
-  if (!g.state.compare_exchange_strong(expected, GState::kRunnable)) {
+  // One thread: nobody else can change g.state between the test and the store.
+  if (g.state.load(std::memory_order_relaxed) != GState::kWaiting) [[unlikely]] {
     checkFailed("ready() of a goroutine that is not waiting", std::source_location::current());
   }
+  g.state.store(GState::kRunnable, std::memory_order_relaxed);
   addCandidate(g);
   if (scheduleObserver_ != nullptr) {
     scheduleObserver_->onUnblock(g.id, current_ != nullptr ? current_->id : 0);

@@ -20,8 +20,6 @@
 namespace weft::internal {
 
 namespace {
-constexpr std::uint64_t kCanary = 0x57454654'53544b21ull;  // "WEFTSTK!"
-
 std::size_t readMaxMapCount() {
   std::ifstream in("/proc/sys/vm/max_map_count");
   std::size_t n = 0;
@@ -35,11 +33,6 @@ bool Stack::guardContains(const void* addr) const {
   auto a = reinterpret_cast<std::uintptr_t>(addr);
   auto lo = reinterpret_cast<std::uintptr_t>(mapping);
   return a >= lo && a < reinterpret_cast<std::uintptr_t>(low);
-}
-
-bool Stack::canaryIntact() const {
-  if (guarded || low == nullptr) return true;
-  return *static_cast<const std::uint64_t*>(low) == kCanary;
 }
 
 // MADV_GUARD_INSTALL (Linux 6.13): guard pages kept in the page tables, not as mappings of
@@ -184,7 +177,7 @@ Stack StackPool::mapBatch() {
   for (std::size_t i = 0; i < kBatch; ++i) {
     // The probe succeeded, so a guard fails only for want of memory for page tables.
     batch[i].guarded = guarded[i];
-    if (!guarded[i]) std::memcpy(batch[i].low, &kCanary, sizeof kCanary);
+    if (!guarded[i]) std::memcpy(batch[i].low, &Stack::kCanary, sizeof Stack::kCanary);
   }
   std::lock_guard lock(mu_);
   mapped_ += kBatch;
@@ -222,7 +215,7 @@ Stack StackPool::map() {
   }
   s.guarded = guard;
   s.low = static_cast<char*>(m) + (s.mappingSize - s.size);  // above the guard page, if any
-  if (!guard) std::memcpy(s.low, &kCanary, sizeof kCanary);
+  if (!guard) std::memcpy(s.low, &Stack::kCanary, sizeof Stack::kCanary);
   return s;
 }
 

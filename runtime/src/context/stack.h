@@ -30,6 +30,9 @@
 namespace weft::internal {
 
 struct Stack {
+  // The lowest word of an unguarded stack ("WEFTSTK!").
+  static constexpr std::uint64_t kCanary = 0x57454654'53544b21ull;
+
   void* low = nullptr;     // lowest usable byte (just above the guard page, if any)
   std::size_t size = 0;    // usable bytes
   void* mapping = nullptr;  // what was mmap'd (guard included)
@@ -39,7 +42,11 @@ struct Stack {
   explicit operator bool() const { return low != nullptr; }
   bool guardContains(const void* addr) const;
   // Unguarded stacks: the canary at `low` must survive; false means the stack overflowed.
-  bool canaryIntact() const;
+  // Inline: the schedulers check it at every switch.
+  bool canaryIntact() const {
+    if (guarded || low == nullptr) return true;
+    return *static_cast<const std::uint64_t*>(low) == kCanary;
+  }
 };
 
 class StackPool {
