@@ -18,7 +18,7 @@ class RandomStrategy : public Strategy {
   }
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
                         std::optional<sim::GoroutineId>, bool) override {
-    return runnable[splitmix64(state_) % runnable.size()];
+    return runnable[splitmix64Below(state_, runnable.size())];
   }
   std::uint64_t nextU64() override { return splitmix64(state_); }
   std::string describe() const override { return "WEFT_STRATEGY=random"; }

@@ -41,12 +41,16 @@ class ReplayStrategy : public Strategy {
   std::optional<std::string> divergence_;
 };
 
-// RecordingStrategy: a decorator that records every answer of the strategy it wraps, and
-// which of its scheduling decisions were preemptions (the goroutine that could have continued
-// was switched away from, and it was not yielding).
-class RecordingStrategy : public Strategy {
+// RecordingStrategy: a decorator that records every answer of the strategy it wraps, counts
+// its scheduling decisions that were preemptions (the goroutine that could have continued was
+// switched away from, and it was not yielding) and, when asked to (the shrinker needs it; the
+// exploration loop, which records every decision of thousands of executions, does not), which
+// goroutine each of them preempted.
+class RecordingStrategy final : public Strategy {
  public:
-  explicit RecordingStrategy(Strategy& inner) : inner_(inner) {}
+  enum class Preempted { kCount, kRecord };
+  explicit RecordingStrategy(Strategy& inner, Preempted preempted = Preempted::kCount)
+      : inner_(inner), recordPreempted_(preempted == Preempted::kRecord) {}
   bool beginExecution(std::uint64_t seed, std::uint64_t index) override {
     schedule_.decisions.clear();
     currents_.clear();
@@ -60,7 +64,7 @@ class RecordingStrategy : public Strategy {
     sim::GoroutineId g = inner_.next(runnable, current, yielding);
     schedule_.decisions.push_back({Decision::Kind::kRun, g});
     const bool preempts = current && *current != g && !yielding;
-    currents_.push_back(preempts ? *current : 0);
+    if (recordPreempted_) currents_.push_back(preempts ? *current : 0);
     preemptions_ += preempts ? 1 : 0;
     ++runDecisions_;
     return g;
@@ -68,7 +72,7 @@ class RecordingStrategy : public Strategy {
   std::uint64_t nextU64() override {
     std::uint64_t v = inner_.nextU64();
     schedule_.decisions.push_back({Decision::Kind::kRandom, v});
-    currents_.push_back(0);
+    if (recordPreempted_) currents_.push_back(0);
     return v;
   }
   std::string describe() const override { return inner_.describe(); }
@@ -76,13 +80,13 @@ class RecordingStrategy : public Strategy {
   std::uint64_t preemptions() const { return preemptions_; }
   // The recorded decisions of kind kRun (scheduling decisions with >= 2 candidates).
   std::uint64_t runDecisions() const { return runDecisions_; }
-  // For decision i: the goroutine it preempted (which could have continued), or 0 if decision
-  // i was not a preemption.
-  std::uint64_t preempted(std::size_t i) const { return currents_[i]; }
+  // Only with Preempted::kRecord: for each decision, the goroutine it preempted (which could
+  // have continued), or 0 if it was not a preemption.
   const std::vector<std::uint64_t>& preemptedAll() const { return currents_; }
 
  private:
   Strategy& inner_;
+  const bool recordPreempted_;
   Schedule schedule_;
   std::vector<std::uint64_t> currents_;
   std::uint64_t preemptions_ = 0;
