@@ -267,19 +267,27 @@ def main():
             if b.get("run_type") == "aggregate" or b.get("error_occurred"):
                 continue
             explorer[b["name"]] = b
-        print("\nexplorer, deterministic mode (anchors for 2 goroutines x 5 increments under a "
-              "lock: awslabs/shuttle ~225k executions/s, tokio-rs/loom ~6k executions/s):")
+        # Anchors measured on this machine for the same bodies (plain counter under a lock).
+        shuttle = {"Explore2x5Mutex": 225e3, "Explore3x3Mutex": 200e3}
+        print("\nexplorer, deterministic mode (anchors for the Mutex bodies, a plain counter "
+              "under a lock: awslabs/shuttle ~225k executions/s for 2x5 and ~200k for 3x3, "
+              "tokio-rs/loom ~6k for 2x5; the MutexShared bodies watch the counter, twice the "
+              "decisions):")
         base = {}
         for name, b in explorer.items():
             body = re.sub(r"/races:\d+.*$", "", name)
             rate = b["executions_per_s"]
             first = body not in base
             base.setdefault(body, rate)
-            print(f"  {name:<36} {rate / 1e3:7.0f}k executions/s {b['decisions_per_s'] / 1e6:6.2f}M "
+            anchor = shuttle.get(body)
+            print(f"  {name:<42} {rate / 1e3:7.0f}k executions/s {b['decisions_per_s'] / 1e6:6.2f}M "
                   f"decisions/s  ({b['decisions_per_execution']:.1f} decisions/execution)"
+                  + (f"  x{rate / anchor:.2f} shuttle" if anchor and first else "")
                   + ("" if first else f"  race detection costs x{base[body] / rate:.2f}"))
-            b["vs_shuttle"] = rate / 225e3
-            b["vs_loom"] = rate / 6e3
+            if anchor:
+                b["vs_shuttle"] = rate / anchor
+            if body == "Explore2x5Mutex":
+                b["vs_loom"] = rate / 6e3
 
     failures = []
     p = os.path.join(d, "failures.txt")
