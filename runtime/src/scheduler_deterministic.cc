@@ -226,6 +226,9 @@ void DeterministicScheduler::run(G& main) {
   gInterceptingSchedulers.fetch_add(1, std::memory_order_relaxed);
   if (edgeObserver_ != nullptr) gEdgeObservingSchedulers.fetch_add(1, std::memory_order_relaxed);
   main.sched = this;
+  // A stack overflow is reported from the signal handler, which cannot run on the overflowed
+  // stack: this thread runs goroutines like any worker.
+  ensureAltStack();
   ctx_.initForThread();
   addCandidate(main);
   if (lifecycleObserver_ != nullptr) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "weft/sim/strategy.h"
 #include "weft/weft.h"
 
 namespace weft {
@@ -38,6 +39,34 @@ TEST(StackDeathTest, OverflowIsReportedWithTheGoroutineName) {
               done.recv();
             },
             {.workers = 1, .stackSize = 64 * 1024});
+      },
+      "stack overflow(.|\n)*goroutine 2 \\(deep-recursion\\)(.|\n)*stackSize");
+}
+
+// Always runs the lowest runnable goroutine; takes no random decisions.
+class LowestFirst : public sim::Strategy {
+ public:
+  sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
+                        std::optional<sim::GoroutineId>, bool) override {
+    return runnable[0];
+  }
+  std::uint64_t nextU64() override { return 0; }
+};
+
+// The deterministic scheduler's thread needs the alternate signal stack as much as a worker.
+TEST(StackDeathTest, OverflowIsReportedInDeterministicMode) {
+  if (kSanitized) GTEST_SKIP() << "ASan/TSan report stack overflows themselves";
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  EXPECT_DEATH(
+      {
+        LowestFirst strategy;
+        weft::run(
+            [] {
+              auto done = makeChan<int>();
+              go(Named{"deep-recursion"}, [done] { done.send(recurse(1 << 20)); });
+              done.recv();
+            },
+            {.stackSize = 64 * 1024, .strategy = &strategy});
       },
       "stack overflow(.|\n)*goroutine 2 \\(deep-recursion\\)(.|\n)*stackSize");
 }
