@@ -108,7 +108,7 @@ std::unique_ptr<Scheduler> RuntimeCore::makeScheduler() {
 G* RuntimeCore::newG(Task body, std::string name, std::source_location spawnSite) {
   G* g = nullptr;
   {
-    RegistryLock lock(*this);
+    std::lock_guard lock(allMu_);
     if (!freeGs_.empty()) {
       g = freeGs_.back();
       freeGs_.pop_back();
@@ -141,7 +141,7 @@ G* RuntimeCore::newG(Task body, std::string name, std::source_location spawnSite
   g->state.store(GState::kRunnable, std::memory_order_relaxed);
   raceGoStart(*g);
   {
-    RegistryLock lock(*this);
+    std::lock_guard lock(allMu_);
     g->allPrev = nullptr;
     g->allNext = allFirst_;
     if (allFirst_ != nullptr) allFirst_->allPrev = g;
@@ -152,7 +152,7 @@ G* RuntimeCore::newG(Task body, std::string name, std::source_location spawnSite
 }
 
 std::size_t RuntimeCore::stacksInUse() {
-  RegistryLock lock(*this);
+  std::lock_guard lock(allMu_);
   return stacks_.mappedCount() - stacks_.pooledCount() - freeGs_.size();
 }
 
@@ -161,7 +161,7 @@ void RuntimeCore::releaseG(G& g) {
   raceForget(g);
   g.state.store(GState::kIdle, std::memory_order_relaxed);
   liveCount_.fetch_sub(1, std::memory_order_relaxed);
-  RegistryLock lock(*this);
+  std::lock_guard lock(allMu_);
   if (g.allPrev != nullptr) {
     g.allPrev->allNext = g.allNext;
   } else {
@@ -277,7 +277,7 @@ void RuntimeCore::readyWhileStopping(G& g) {
 
 std::vector<GoroutineInfo> RuntimeCore::liveGoroutines(bool includeMain) {
   std::vector<GoroutineInfo> out;
-  RegistryLock lock(*this);
+  std::lock_guard lock(allMu_);
   for (G* g = allFirst_; g != nullptr; g = g->allNext) {
     GState s = g->state.load(std::memory_order_acquire);
     if (s == GState::kDead || s == GState::kIdle) continue;
@@ -347,7 +347,7 @@ void RuntimeCore::unwindLeaked() {
   here.initForThread();
   std::vector<G*> live;
   {
-    RegistryLock lock(*this);
+    std::lock_guard lock(allMu_);
     for (G* g = allFirst_; g != nullptr; g = g->allNext) live.push_back(g);
   }
   for (G* g : live) {

@@ -4,10 +4,8 @@
 // goroutines still alive, unwind them so their destructors run, recycle their stacks.
 //
 // Invariants:
-//  - Every G with state != kIdle is on the all-goroutines list (allMu_).
-//  - In deterministic mode (config_.strategy set) everything, the registry included, is touched
-//    by the one thread that called run(), so RegistryLock does not lock there: exploring runs
-//    thousands of executions, and each took the lock five times.
+//  - Every G with state != kIdle is on the all-goroutines list (allMu_), and a G is linked
+//    only once newG has filled it in, so a dump never reads a record being rewritten.
 //  - After the scheduler's run() returns, no worker thread touches any G: shutdown unwinding is
 //    single-threaded on the thread that called Runtime::run.
 #pragma once
@@ -24,6 +22,7 @@
 #include "context/fiber_context.h"
 #include "context/stack.h"
 #include "g.h"
+#include "weft/internal/spin_lock.h"
 #include "weft/runtime.h"
 
 namespace weft::internal {
@@ -98,24 +97,9 @@ class RuntimeCore {
   std::atomic<std::uint64_t> nextId_{1};
   std::atomic<std::size_t> liveCount_{0};
 
-  // Holds allMu_, except in deterministic mode (see the invariants above).
-  class RegistryLock {
-   public:
-    explicit RegistryLock(RuntimeCore& rt)
-        : mu_(rt.config_.strategy != nullptr ? nullptr : &rt.allMu_) {
-      if (mu_ != nullptr) mu_->lock();
-    }
-    ~RegistryLock() {
-      if (mu_ != nullptr) mu_->unlock();
-    }
-    RegistryLock(const RegistryLock&) = delete;
-    RegistryLock& operator=(const RegistryLock&) = delete;
-
-   private:
-    std::mutex* mu_;
-  };
-
-  std::mutex allMu_;
+  // A SpinLock, not a std::mutex: every spawn takes it twice and every exit once, from all
+  // workers at once; a pthread mutex there sent contended spawns to futex waits and wakes.
+  SpinLock allMu_;
   G* allFirst_ = nullptr;       // guarded by allMu_
   std::vector<G*> freeGs_;      // guarded by allMu_
 
