@@ -271,8 +271,8 @@ def main():
         shuttle = {"Explore2x5Mutex": 225e3, "Explore3x3Mutex": 200e3}
         print("\nexplorer, deterministic mode (anchors for the Mutex bodies, a plain counter "
               "under a lock: awslabs/shuttle ~225k executions/s for 2x5 and ~200k for 3x3, "
-              "tokio-rs/loom ~6k for 2x5; the MutexShared bodies watch the counter, twice the "
-              "decisions):")
+              "tokio-rs/loom ~6k for 2x5; the MutexShared bodies watch the counter: four "
+              "scheduling points per increment instead of two):")
         base = {}
         for name, b in explorer.items():
             body = re.sub(r"/races:\d+.*$", "", name)
