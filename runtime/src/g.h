@@ -17,6 +17,7 @@
 
 #include "context/fiber_context.h"
 #include "context/stack.h"
+#include "weft/internal/spin_lock.h"
 #include "weft/internal/task.h"
 #include "wait_reason.h"
 #include "waiter.h"
@@ -45,7 +46,9 @@ enum class SwitchReason : std::uint8_t { kPark, kYield, kExit };
 using ParkCommit = bool (*)(G& g, void* arg);
 
 struct G {
-  // Immutable while the goroutine lives.
+  // Immutable while the goroutine lives; newG writes them holding infoMu, which goroutine
+  // dumps hold to read them (a record is reused while other threads may be dumping).
+  SpinLock infoMu;
   std::uint64_t id = 0;
   std::string name;
   std::source_location spawnSite;
@@ -89,8 +92,7 @@ struct G {
   G* schedLink = nullptr;
   std::uint32_t schedIndex = 0;
 
-  // The runtime's list of all live goroutines; guarded by RuntimeCore::allMu_.
-  G* allPrev = nullptr;
+  // RuntimeCore's list of every record it ever made (Go: allgs); guarded by its allMu_.
   G* allNext = nullptr;
 };
 

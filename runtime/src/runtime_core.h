@@ -4,8 +4,11 @@
 // goroutines still alive, unwind them so their destructors run, recycle their stacks.
 //
 // Invariants:
-//  - Every G with state != kIdle is on the all-goroutines list (allMu_), and a G is linked
-//    only once newG has filled it in, so a dump never reads a record being rewritten.
+//  - Every G record this runtime made is on the all-records list (allMu_) until the runtime
+//    is destroyed; the live goroutines are the records whose state is not kIdle. An idle
+//    record is either on the shared free list (freeMu_) or in exactly one worker's
+//    GFreeCache, never both; a spawn and an exit take no shared lock while the worker's cache
+//    has room (Go: p.gFree beside sched.gFree, and allgs).
 //  - After the scheduler's run() returns, no worker thread touches any G: shutdown unwinding is
 //    single-threaded on the thread that called Runtime::run.
 #pragma once
@@ -29,6 +32,15 @@ namespace weft::internal {
 
 class Scheduler;
 
+// A worker's private stack of free goroutine records (Go: p.gFree), refilled from and spilled
+// to RuntimeCore's shared free list kBatch at a time.
+struct GFreeCache {
+  static constexpr int kCapacity = 64;
+  static constexpr int kBatch = 32;
+  G* gs[kCapacity];
+  int n = 0;
+};
+
 class RuntimeCore {
  public:
   explicit RuntimeCore(const Config& config);
@@ -46,6 +58,9 @@ class RuntimeCore {
   void resume(G& g, FiberContext& here);
   // finishExit() recycles a goroutine that switched out with SwitchReason::kExit.
   void finishExit(G& g);
+  // flushGFreeCache() gives a worker's cached records back to the shared list (a worker does
+  // it when it stops, so that every idle record is on the shared list between runs).
+  void flushGFreeCache(GFreeCache& cache);
   // commitPark() completes a park on the scheduler side: kWaiting, then the commit. Returns
   // false if the commit cancelled the park (g is kRunning again and must be resumed).
   static bool commitPark(G& g);
@@ -88,6 +103,8 @@ class RuntimeCore {
   std::unique_ptr<Scheduler> makeScheduler();
   void unwindLeaked();
   void releaseG(G& g);
+  G* takeFreeG();
+  void putFreeG(G& g);
 
   Config config_;
   StackPool stacks_;
@@ -97,11 +114,12 @@ class RuntimeCore {
   std::atomic<std::uint64_t> nextId_{1};
   std::atomic<std::size_t> liveCount_{0};
 
-  // A SpinLock, not a std::mutex: every spawn takes it twice and every exit once, from all
-  // workers at once; a pthread mutex there sent contended spawns to futex waits and wakes.
+  // SpinLocks, not std::mutex: taken from every worker, for a few pointer moves; a contended
+  // pthread mutex sent spawns to futex waits and wakes.
   SpinLock allMu_;
-  G* allFirst_ = nullptr;       // guarded by allMu_
-  std::vector<G*> freeGs_;      // guarded by allMu_
+  G* allFirst_ = nullptr;  // guarded by allMu_
+  SpinLock freeMu_;
+  std::vector<G*> freeGs_;  // guarded by freeMu_
 
   std::atomic<bool> mainDone_{false};
   std::atomic<bool> stopping_{false};

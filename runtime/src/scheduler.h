@@ -21,6 +21,8 @@
 
 namespace weft::internal {
 
+struct GFreeCache;
+
 using Nanos = std::int64_t;  // nanoseconds on the scheduler's clock (virtual in sim mode)
 
 // A visible operation, announced before it takes effect (deterministic mode may switch
@@ -121,6 +123,10 @@ class Scheduler {
 
   // Number of worker threads (1 in deterministic mode).
   virtual int workers() const = 0;
+
+  // The calling thread's private cache of free goroutine records, if this scheduler keeps
+  // one per worker and the caller is one of its workers; null otherwise.
+  virtual GFreeCache* gFreeCache() { return nullptr; }
 
  protected:
   bool interceptsOps_ = false;

@@ -36,6 +36,7 @@ struct WorkStealScheduler::Worker {
   std::uint64_t rng = 0;
   std::uint32_t schedTick = 0;
   bool spinning = false;
+  GFreeCache gFree;  // touched only by this worker's thread
 
   std::mutex sleepMu;
   std::condition_variable sleepCv;
@@ -71,6 +72,11 @@ Nanos WorkStealScheduler::now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+GFreeCache* WorkStealScheduler::gFreeCache() {
+  auto* w = static_cast<Worker*>(currentWorkerFor(this));
+  return w != nullptr ? &w->gFree : nullptr;
 }
 
 std::uint64_t WorkStealScheduler::randomU64() {
@@ -118,6 +124,7 @@ void WorkStealScheduler::workerLoop(Worker& w) {
   ensureAltStack();
   w.ctx.initForThread();
   while (G* g = findRunnable(w)) execute(w, g);
+  rt_.flushGFreeCache(w.gFree);
   tScheduler = nullptr;
   tWorker = nullptr;
   sanitizer::threadStopsHosting();  // before this thread's thread-locals are destroyed

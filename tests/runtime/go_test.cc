@@ -138,6 +138,62 @@ TEST_P(GoTest, DeadlockIsFatalWithGoroutineDump) {
   }
 }
 
+// A fatal error's goroutine dump reads every live goroutine's record while, on other workers,
+// goroutines keep exiting and their records are reused by new spawns: the dump must list only
+// whole names (a record being rewritten is skipped or read before, never torn). The names are
+// longer than the small-string buffer, so a read of a freed name is an ASan report.
+TEST_P(GoTest, GoroutineDumpIsConsistentWhileRecordsAreReused) {
+  const std::string churnName(40, 'c');
+  const std::string misuserName(40, 'm');
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    try {
+      run(
+          [&] {
+            Atomic<bool> stop{false};
+            auto churning = makeChan<Unit>(1);
+            go(Named{"churner"}, [&, churning] {
+              bool announced = false;
+              while (!stop.load()) {
+                WaitGroup wg;
+                wg.add(8);
+                for (int i = 0; i < 8; ++i) go(Named{churnName}, [&wg] { wg.done(); });
+                wg.wait();
+                if (!announced) churning.send({});
+                announced = true;
+              }
+            });
+            churning.recv();
+            auto misused = makeChan<Unit>(1);
+            go(Named{misuserName}, [misused] {
+              Mutex mu;
+              mu.unlock();  // fatal: the dump is taken here, mid-churn
+              misused.send({});
+            });
+            misused.recv();  // the fatal error ends the run first
+            stop.store(true);
+          },
+          /*allowLeaks=*/true);
+      ADD_FAILURE() << "expected the misuse to be fatal";
+    } catch (const FatalError& e) {
+      EXPECT_EQ(e.message(), "sync: unlock of unlocked mutex");
+      const std::string& dump = e.goroutineDump();
+      EXPECT_NE(dump.find("goroutine 1 \"main\""), std::string::npos) << dump;
+      EXPECT_NE(dump.find("\"" + misuserName + "\" [running]"), std::string::npos) << dump;
+      // Every named goroutine in the dump carries one of the names given.
+      for (std::size_t at = dump.find("goroutine "); at != std::string::npos;
+           at = dump.find("\ngoroutine ", at + 1)) {
+        const std::size_t open = dump.find('"', at);
+        const std::size_t close = dump.find('"', open + 1);
+        ASSERT_NE(close, std::string::npos) << dump;
+        const std::string name = dump.substr(open + 1, close - open - 1);
+        EXPECT_TRUE(name == "main" || name == "churner" || name == churnName ||
+                    name == misuserName)
+            << "torn name '" << name << "' in\n" << dump;
+      }
+    }
+  }
+}
+
 TEST_P(GoTest, EmptySelectDeadlockSaysSelectNoCases) {
   try {
     run([] { select(); });
