@@ -19,6 +19,10 @@ constexpr int kSpinRounds = 64;
 // Every kGlobalCheckInterval schedules a worker looks at the global queue first, so that a
 // busy local queue cannot starve it (Go: schedtick % 61).
 constexpr std::uint32_t kGlobalCheckInterval = 61;
+// While another worker runs, an idle worker sleeps at most this long before it looks for work
+// again (doubling up to kIdleRecheckMax while it keeps finding none). See sleepIdle().
+constexpr Nanos kIdleRecheckMin = 1'000'000;
+constexpr Nanos kIdleRecheckMax = 10'000'000;
 
 // wyrand: a tiny, fast, statistically good PRNG for steal victims and select order.
 std::uint64_t wyrand(std::uint64_t& state) {
@@ -37,6 +41,7 @@ struct WorkStealScheduler::Worker {
   std::uint32_t schedTick = 0;
   bool spinning = false;
   GFreeCache gFree;  // touched only by this worker's thread
+  Nanos idleRecheck = kIdleRecheckMin;  // this worker's current bound on an idle sleep
 
   std::mutex sleepMu;
   std::condition_variable sleepCv;
@@ -312,6 +317,7 @@ G* WorkStealScheduler::findRunnable(Worker& w) {
       }
       nSpinning_.fetch_sub(1, std::memory_order_seq_cst);
       if (found != nullptr) {
+        w.idleRecheck = kIdleRecheckMin;
         // We were the spinner that absorbed a wake-up; pass it on if there is more to do.
         if (!w.runq.empty() && nIdle_.load(std::memory_order_relaxed) > 0) wakeOne();
         return found;
@@ -345,6 +351,16 @@ void WorkStealScheduler::sleepIdle(Worker& w) {
     return;
   }
   Nanos when = nextWhen_.load(std::memory_order_acquire);
+  // Go's sysmon, in its smallest form. A goroutine readied as a hand-off goes to its readier's
+  // runnext without waking anyone (the readier is about to block, and a futex round trip costs
+  // more than the whole hand-off); if the readier keeps running instead (polling with a
+  // non-blocking select, spinning on an atomic), nobody else would ever run that goroutine.
+  // So while another worker is busy, an idle worker's sleep is bounded and it comes back to
+  // steal, runnext included. Go has preemption and sysmon's wake-ups for this.
+  const bool othersBusy =
+      nIdle_.load(std::memory_order_relaxed) < static_cast<int>(workers_.size());
+  if (othersBusy) when = std::min(when, now() + w.idleRecheck);
+  bool woken = false;
   {
     std::unique_lock lock(w.sleepMu);
     if (when == kNever) {
@@ -353,8 +369,10 @@ void WorkStealScheduler::sleepIdle(Worker& w) {
       auto deadline = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(when));
       w.sleepCv.wait_until(lock, deadline, [&] { return w.wakeup; });
     }
+    woken = w.wakeup;
     w.wakeup = false;
   }
+  w.idleRecheck = woken ? kIdleRecheckMin : std::min(2 * w.idleRecheck, kIdleRecheckMax);
   withdraw();  // no-op if a waker already took us off the list
 }
 

@@ -2,6 +2,7 @@
 // panics escaping a goroutine, deadlock detection with a goroutine dump, and leaked goroutines
 // being unwound (their destructors run) when main returns.
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -192,6 +193,39 @@ TEST_P(GoTest, GoroutineDumpIsConsistentWhileRecordsAreReused) {
       }
     }
   }
+}
+
+// A send hands the woken receiver to the sender's worker (runnext) without waking an idle
+// worker, betting that the sender blocks soon. Here it never blocks: it polls for the reply
+// with a non-blocking select. With a second worker the receiver must still run (an idle
+// worker comes back to steal it); before, the idle worker slept for ever and this hung.
+// (On one worker, as in Go before 1.14, a goroutine that never blocks keeps its worker.)
+TEST_P(GoTest, HandedOffGoroutineRunsWhileItsSenderPolls) {
+  if (!deterministic() && GetParam().workers < 2) GTEST_SKIP() << "needs a second worker";
+  const bool production = !deterministic();
+  run([production] {
+    auto requests = makeChan<int>();
+    auto replies = makeChan<int>(1);
+    go([requests, replies] {
+      for (int v : requests) replies.send(v * 2);
+    });
+    for (int round = 0; round < 3; ++round) {
+      // Keep this worker busy for 1 ms without blocking, so that the others, finding nothing
+      // to do, go to sleep before the send.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+      while (production && std::chrono::steady_clock::now() < until) {
+      }
+      requests.send(round);
+      for (;;) {
+        int reply = 0;
+        if (select(recv(replies, reply), otherwise()) == 0) {
+          EXPECT_EQ(reply, round * 2);
+          break;
+        }
+      }
+    }
+    requests.close();
+  });
 }
 
 TEST_P(GoTest, EmptySelectDeadlockSaysSelectNoCases) {
