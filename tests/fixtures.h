@@ -13,12 +13,13 @@
 #include <string>
 
 #include "weft/harness/strategies/random.h"
+#include "weft/internal/sanitizers.h"
 #include "weft/weft.h"
 
 namespace weft::testing {
 
 // Sanitizers make everything 5-15x slower: loops scale down under them.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#if defined(WEFT_TSAN) || defined(WEFT_ASAN)
 inline constexpr bool kSanitized = true;
 #else
 inline constexpr bool kSanitized = false;

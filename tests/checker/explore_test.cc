@@ -12,6 +12,7 @@
 #include "weft/harness/explore.h"
 #include "weft/harness/gtest.h"
 #include "weft/harness/schedule.h"
+#include "weft/internal/sanitizers.h"
 #include "weft/weft.h"
 
 namespace weft::harness {
@@ -317,7 +318,7 @@ void mixedBody() {
 }
 
 TEST(Determinism, SameSeedGivesIdenticalTraceOver1000Seeds) {
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#if defined(WEFT_TSAN) || defined(WEFT_ASAN)
   const std::uint64_t seeds = 100;  // single-threaded: the normal build runs all 1000
 #else
   const std::uint64_t seeds = 1000;

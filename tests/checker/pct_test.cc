@@ -11,6 +11,7 @@
 #include "weft/harness/explore.h"
 #include "weft/harness/strategies/pct.h"
 #include "weft/harness/strategies/random.h"
+#include "weft/internal/sanitizers.h"
 #include "weft/weft.h"
 
 namespace weft::harness {
@@ -19,7 +20,7 @@ namespace {
 // Statistical self-tests of the single-threaded explorer need tens of thousands of executions;
 // under a sanitizer that is minutes, and a sanitizer adds nothing to code that runs on one
 // thread. They run in the normal build.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#if defined(WEFT_TSAN) || defined(WEFT_ASAN)
 #define WEFT_SKIP_STATISTICAL_UNDER_SANITIZER() \
   GTEST_SKIP() << "statistical: runs in the normal build (too slow under a sanitizer)"
 #else

@@ -41,7 +41,9 @@
 #include <utility>
 #include <vector>
 
-#if !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+#include "weft/internal/sanitizers.h"
+
+#if !defined(WEFT_TSAN) && !defined(WEFT_ASAN)
 #include <malloc.h>
 
 #include <cstdlib>
@@ -82,14 +84,14 @@ namespace {
 using testing::WithRuntime;
 using namespace std::chrono_literals;
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#if defined(WEFT_TSAN) || defined(WEFT_ASAN)
 constexpr int kSanitizerDivisor = 10;
 #else
 constexpr int kSanitizerDivisor = 1;
 #endif
 // Under ThreadSanitizer, creating a goroutine (a fresh stack mapping and a TSan fiber) costs
 // milliseconds; loops that spawn a goroutine per iteration are cut further there.
-#if defined(__SANITIZE_THREAD__)
+#if defined(WEFT_TSAN)
 constexpr int kSpawnDivisor = 100;
 #else
 constexpr int kSpawnDivisor = kSanitizerDivisor;
@@ -178,7 +180,7 @@ struct Tracked {
 // Capacities TestChan iterates over: Go uses 0..199 (0..19 with -short).
 // Under ThreadSanitizer, a sample of them.
 std::vector<int> testChanCaps() {
-#if defined(__SANITIZE_THREAD__)
+#if defined(WEFT_TSAN)
   return {0, 1, 2, 5, 19};
 #else
   std::vector<int> caps(20);

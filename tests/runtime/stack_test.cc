@@ -7,13 +7,14 @@
 #include <fstream>
 #include <string>
 
+#include "weft/internal/sanitizers.h"
 #include "weft/sim/strategy.h"
 #include "weft/weft.h"
 
 namespace weft {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(WEFT_ASAN) || defined(WEFT_TSAN)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;
