@@ -155,19 +155,21 @@ G* RuntimeCore::newG(Task body, std::string name, std::source_location spawnSite
 // ~10% slower on one worker).
 G* RuntimeCore::takeFreeG() {
   GFreeCache* cache = sched_ != nullptr ? sched_->gFreeCache() : nullptr;
-  if (cache == nullptr || cache->n == 0) {
-    std::lock_guard lock(freeMu_);
-    if (cache == nullptr) {
-      if (freeGs_.empty()) return nullptr;
-      G* g = freeGs_.back();
-      freeGs_.pop_back();
-      return g;
-    }
+  std::unique_lock lock(freeMu_, std::defer_lock);
+  if (cache == nullptr) {
+    lock.lock();
+    if (freeGs_.empty()) return nullptr;
+    G* g = freeGs_.back();
+    freeGs_.pop_back();
+    return g;
+  }
+  if (cache->n == 0) {
+    lock.lock();
     const std::size_t take = std::min<std::size_t>(GFreeCache::kBatch, freeGs_.size());
     std::copy(freeGs_.end() - static_cast<std::ptrdiff_t>(take), freeGs_.end(), cache->gs);
     freeGs_.resize(freeGs_.size() - take);
     cache->n = static_cast<int>(take);
-    if (cache->n == 0) return nullptr;
+    if (take == 0) return nullptr;
   }
   return cache->gs[--cache->n];
 }
