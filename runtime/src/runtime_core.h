@@ -8,7 +8,9 @@
 //    is destroyed; the live goroutines are the records whose state is not kIdle. An idle
 //    record is either on the shared free list (freeMu_) or in exactly one worker's
 //    GFreeCache, never both; a spawn and an exit take no shared lock while the worker's cache
-//    has room (Go: p.gFree beside sched.gFree, and allgs).
+//    has room (Go: p.gFree beside sched.gFree, and allgs). Workers give their cache back when
+//    they stop; the deterministic scheduler, the only one a deterministic runtime ever has,
+//    keeps its cache across runs.
 //  - After the scheduler's run() returns, no worker thread touches any G: shutdown unwinding is
 //    single-threaded on the thread that called Runtime::run.
 #pragma once
@@ -111,6 +113,9 @@ class RuntimeCore {
   std::unique_ptr<Scheduler> simScheduler_;  // deterministic mode: reused across runs
   Scheduler* sched_ = nullptr;  // valid during run()
   G* main_ = nullptr;
+  // Deterministic mode runs everything on one thread: there the two counters below change by
+  // a plain load and store (see addTo in runtime_core.cc).
+  const bool oneThread_;
   std::atomic<std::uint64_t> nextId_{1};
   std::atomic<std::size_t> liveCount_{0};
 

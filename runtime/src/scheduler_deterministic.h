@@ -56,6 +56,8 @@ class DeterministicScheduler final : public Scheduler {
   bool removeTimer(TimerNode& t) override;
   std::uint64_t randomU64() override { return strategy_.nextU64(); }
   int workers() const override { return 1; }
+  // Kept across runs: this is the only scheduler that ever runs this runtime's goroutines.
+  GFreeCache* gFreeCache() override { return &gFree_; }
   // The race hooks (race.cc) report edges and accesses here: null when nobody listens.
   sim::Observer* observer() override { return edgeObserver_; }
 
@@ -88,6 +90,7 @@ class DeterministicScheduler final : public Scheduler {
   std::vector<sim::GoroutineId> ids_;
   std::size_t count_ = 0;
   std::vector<TimerNode*> due_;  // scratch for fireDueTimers
+  GFreeCache gFree_;
   TimerHeap timers_;
   Nanos now_ = kEpoch;
   std::uint64_t steps_ = 0;
