@@ -70,7 +70,7 @@ void channelOps() {
 class CountingStrategy : public sim::Strategy {
  public:
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current, bool yielding) override {
+                        sim::GoroutineId current, bool yielding) override {
     ++decisions;
     return inner.next(runnable, current, yielding);
   }

@@ -75,9 +75,6 @@ std::unique_ptr<Strategy> makeStrategy(const ExploreOptions& o) {
 class Dispatch final : public sim::Strategy, public sim::Observer {
  public:
   sim::Strategy* strategy = nullptr;
-  // The same strategy when it is a recorder (exploring always records): called directly, so
-  // that a decision costs one virtual call (the recorder's inner strategy) instead of three.
-  RecordingStrategy* recorder = nullptr;
   sim::Observer* observer = nullptr;
   RaceDetector* race = nullptr;  // sees the spawn, edge and access events too
 
@@ -94,15 +91,14 @@ class Dispatch final : public sim::Strategy, public sim::Observer {
     if (toRace && !toObserver) return race;
     return this;
   }
+  // The engine asks the configured strategy for this run's answerer (the recorder's inner
+  // strategy, normally), so next() and nextU64() below are only its fallback.
+  Delegation delegation() override { return strategy->delegation(); }
   sim::GoroutineId next(std::span<const sim::GoroutineId> r,
-                        std::optional<sim::GoroutineId> c, bool y) override {
-    if (recorder != nullptr) return recorder->next(r, c, y);
+                        sim::GoroutineId c, bool y) override {
     return strategy->next(r, c, y);
   }
-  std::uint64_t nextU64() override {
-    if (recorder != nullptr) return recorder->nextU64();
-    return strategy->nextU64();
-  }
+  std::uint64_t nextU64() override { return strategy->nextU64(); }
   void onOp(const sim::OpEvent& e) override {
     if (observer) observer->onOp(e);
     if (race) race->onOp(e);
@@ -187,8 +183,7 @@ class Explorer {
     return c;
   }
 
-  Outcome runOnce(sim::Strategy& s, sim::Observer* obs, RecordingStrategy* recorder = nullptr);
-  Outcome runOnce(RecordingStrategy& s, sim::Observer* obs) { return runOnce(s, obs, &s); }
+  Outcome runOnce(sim::Strategy& s, sim::Observer* obs);
   Replayed replayForShrink(const Schedule& s, FailureKind kind);
   std::optional<Replayed> searchBounded(FailureKind kind, std::uint64_t bound,
                                         std::uint64_t budget, std::uint64_t& used);
@@ -217,9 +212,8 @@ class Explorer {
   Runtime rt_;
 };
 
-Outcome Explorer::runOnce(sim::Strategy& s, sim::Observer* obs, RecordingStrategy* recorder) {
+Outcome Explorer::runOnce(sim::Strategy& s, sim::Observer* obs) {
   dispatch_.strategy = &s;
-  dispatch_.recorder = recorder;
   dispatch_.observer = obs;
   dispatch_.race = o_.detectRaces ? &race_ : nullptr;
   race_.reset();

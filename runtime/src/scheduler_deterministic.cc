@@ -13,7 +13,11 @@ namespace weft::internal {
 
 DeterministicScheduler::DeterministicScheduler(RuntimeCore& rt, sim::Strategy& strategy,
                                                sim::Observer* observer, std::uint64_t maxSteps)
-    : rt_(rt), strategy_(strategy), observer_(observer), maxSteps_(maxSteps) {
+    : rt_(rt),
+      strategy_(strategy),
+      answerer_(&strategy),
+      observer_(observer),
+      maxSteps_(maxSteps) {
   interceptsOps_ = true;
 }
 
@@ -86,9 +90,10 @@ void DeterministicScheduler::ready(G& g, bool /*handoff*/) {
 // choose() asks the strategy among cands_, which includes `current` when it may go on.
 G* DeterministicScheduler::choose(G* current, bool yielding) {
   if (count_ == 1) return cands_[0];
-  const sim::GoroutineId pick = strategy_.next(
-      std::span<const sim::GoroutineId>(ids_.data(), count_),
-      current != nullptr ? std::optional<sim::GoroutineId>(current->id) : std::nullopt, yielding);
+  const sim::GoroutineId currentId = current != nullptr ? current->id : sim::kNoGoroutine;
+  const sim::GoroutineId pick =
+      answerer_->next(std::span<const sim::GoroutineId>(ids_.data(), count_), currentId, yielding);
+  if (log_ != nullptr) log_->recordRun(pick, currentId, yielding);
   for (std::size_t i = 0; i < count_; ++i) {
     if (ids_[i] == pick) return cands_[i];
   }
@@ -198,7 +203,7 @@ bool DeterministicScheduler::fireDueTimers() {
   due_.clear();
   while (!timers_.empty() && timers_.top()->when <= now_) due_.push_back(timers_.pop());
   for (std::size_t i = due_.size(); i > 1; --i) {
-    std::swap(due_[i - 1], due_[strategy_.nextU64() % i]);
+    std::swap(due_[i - 1], due_[randomU64() % i]);
   }
   // Timer callbacks act as Go's timer context (race detector pseudo-goroutine 0).
   TimerContextScope timerContext(*this);
@@ -222,6 +227,9 @@ void DeterministicScheduler::run(G& main) {
   now_ = kEpoch;
   steps_ = ops_ = drainResumes_ = 0;
   mainExited_ = false;
+  const sim::Strategy::Delegation d = strategy_.delegation();
+  answerer_ = d.answerer;
+  log_ = d.log;
   selectObservers();
   gInterceptingSchedulers.fetch_add(1, std::memory_order_relaxed);
   if (edgeObserver_ != nullptr) gEdgeObservingSchedulers.fetch_add(1, std::memory_order_relaxed);

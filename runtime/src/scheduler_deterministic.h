@@ -14,6 +14,8 @@
 // run()) is entered only to start, when nobody can run (timers, deadlock), and on exit.
 //
 // Invariants:
+//  - answerer_ and log_ are strategy_.delegation() of the current run: every answer comes from
+//    answerer_ and, when log_ is set, is appended to it in the order the answers were given.
 //  - cands_[0, count_) holds exactly the goroutines that are kRunnable or kRunning, sorted by
 //    id; ids_[0, count_) holds their ids in the same order (what strategies see). At most one
 //    is kRunning (current_). Both arrays keep their size across runs (elements past count_ are
@@ -54,7 +56,11 @@ class DeterministicScheduler final : public Scheduler {
   Nanos now() override { return now_; }
   void addTimer(TimerNode& t) override;
   bool removeTimer(TimerNode& t) override;
-  std::uint64_t randomU64() override { return strategy_.nextU64(); }
+  std::uint64_t randomU64() override {
+    const std::uint64_t v = answerer_->nextU64();
+    if (log_ != nullptr) log_->recordRandom(v);
+    return v;
+  }
   int workers() const override { return 1; }
   // Kept across runs: this is the only scheduler that ever runs this runtime's goroutines.
   GFreeCache* gFreeCache() override { return &gFree_; }
@@ -76,7 +82,9 @@ class DeterministicScheduler final : public Scheduler {
   bool drainExhausted() const { return mainExited_ && drainResumes_ > kDrainBudget; }
 
   RuntimeCore& rt_;
-  sim::Strategy& strategy_;
+  sim::Strategy& strategy_;  // as configured; the two below are its delegation for this run
+  sim::Strategy* answerer_ = nullptr;
+  sim::DecisionLog* log_ = nullptr;
   sim::Observer* const observer_;  // as configured; the four below are set per run
   sim::Observer* opObserver_ = nullptr;
   sim::Observer* lifecycleObserver_ = nullptr;

@@ -53,7 +53,7 @@ std::pair<int, std::uint64_t> hits(const Synthetic& s, Strategy& strategy, int e
       return inner.beginExecution(seed, i);
     }
     sim::GoroutineId next(std::span<const sim::GoroutineId> r,
-                          std::optional<sim::GoroutineId> c, bool y) override {
+                          sim::GoroutineId c, bool y) override {
       ++decisions;
       return inner.next(r, c, y);
     }

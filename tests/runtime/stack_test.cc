@@ -48,7 +48,7 @@ TEST(StackDeathTest, OverflowIsReportedWithTheGoroutineName) {
 class LowestFirst : public sim::Strategy {
  public:
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId>, bool) override {
+                        sim::GoroutineId, bool) override {
     return runnable[0];
   }
   std::uint64_t nextU64() override { return 0; }

@@ -20,16 +20,17 @@ bool DfsStrategy::beginExecution(std::uint64_t, std::uint64_t) {
 }
 
 sim::GoroutineId DfsStrategy::next(std::span<const sim::GoroutineId> runnable,
-                                   std::optional<sim::GoroutineId> current, bool yielding) {
+                                   sim::GoroutineId current, bool yielding) {
   Point fresh;
-  const bool canPreempt = current.has_value() && !yielding;
+  const bool hasCurrent = current != sim::kNoGoroutine;
+  const bool canPreempt = hasCurrent && !yielding;
   // Preference: the current goroutine continues (free); a yielder goes last (also free).
-  if (canPreempt) fresh.options.push_back(*current);
+  if (canPreempt) fresh.options.push_back(current);
   for (auto g : runnable) {
-    if (!current || g != *current) fresh.options.push_back(g);
+    if (g != current) fresh.options.push_back(g);
   }
-  if (current && yielding) fresh.options.push_back(*current);
-  for (auto g : fresh.options) fresh.costs.push_back(canPreempt && g != *current ? 1 : 0);
+  if (hasCurrent && yielding) fresh.options.push_back(current);
+  for (auto g : fresh.options) fresh.costs.push_back(canPreempt && g != current ? 1 : 0);
 
   if (pos_ < stack_.size()) {
     Point& p = stack_[pos_];

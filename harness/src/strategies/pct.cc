@@ -49,7 +49,7 @@ void PctStrategy::endExecution(std::uint64_t decisions) {
 }
 
 sim::GoroutineId PctStrategy::next(std::span<const sim::GoroutineId> runnable,
-                                   std::optional<sim::GoroutineId> current, bool yielding) {
+                                   sim::GoroutineId current, bool yielding) {
   // New goroutines take a random position among the initial priorities.
   for (sim::GoroutineId g : runnable) {
     if (std::find(order_.begin(), order_.end(), g) != order_.end()) continue;
@@ -59,12 +59,12 @@ sim::GoroutineId PctStrategy::next(std::span<const sim::GoroutineId> runnable,
   }
   // A goroutine spinning on yield() drops to the lowest priority, or the highest-priority spinner
   // would run forever (shuttle's PCT does the same).
-  if (yielding && current) {
-    auto it = std::find(order_.begin(), order_.end(), *current);
+  if (yielding && current != sim::kNoGoroutine) {
+    auto it = std::find(order_.begin(), order_.end(), current);
     if (it != order_.end()) {
       if (static_cast<std::size_t>(it - order_.begin()) < initialCount_) --initialCount_;
       order_.erase(it);
-      order_.push_back(*current);
+      order_.push_back(current);
     }
   }
   auto highest = [&]() {

@@ -8,8 +8,8 @@
 namespace weft::harness {
 
 sim::GoroutineId ReplayStrategy::next(std::span<const sim::GoroutineId> runnable,
-                                      std::optional<sim::GoroutineId> current, bool /*yielding*/) {
-  auto fallback = [&] { return current ? *current : runnable.front(); };
+                                      sim::GoroutineId current, bool /*yielding*/) {
+  auto fallback = [&] { return current != sim::kNoGoroutine ? current : runnable.front(); };
   if (pos_ >= schedule_.decisions.size()) return fallback();
   const Decision& d = schedule_.decisions[pos_];
   if (d.kind != Decision::Kind::kRun) {

@@ -15,14 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/sim/strategy.h"
+
 namespace weft::harness {
 
-struct Decision {
-  enum class Kind : std::uint8_t { kRun, kRandom };
-  Kind kind;
-  std::uint64_t value;  // goroutine id (kRun) or the random number (kRandom)
-  friend bool operator==(const Decision&, const Decision&) = default;
-};
+using Decision = sim::Decision;  // {kind: kRun or kRandom, value}
 
 struct Schedule {
   std::vector<Decision> decisions;

@@ -1,7 +1,8 @@
 // harness::Strategy: a sim::Strategy that the explorer can drive over many executions.
-// The engine's seam (sim::Strategy: next, nextU64) stays three calls wide; exploration adds
-// beginExecution() and a description for the reproduce line. Strategies compose as decorators
-// (RecordingStrategy wraps any of them; ReplayStrategy replays a recorded Schedule).
+// The engine's seam (sim::Strategy: next, nextU64, and the delegation a recorder uses) stays
+// small; exploration adds beginExecution() and a description for the reproduce line.
+// Strategies compose as decorators (RecordingStrategy wraps any of them; ReplayStrategy replays
+// a recorded Schedule).
 #pragma once
 
 #include <cstdint>

@@ -9,24 +9,68 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
+#include <vector>
 
 namespace weft::sim {
 
 using GoroutineId = std::uint64_t;
+// Goroutine ids start at 1 (main); 0 names no goroutine (no current one, a timer's wake-up).
+inline constexpr GoroutineId kNoGoroutine = 0;
+
+// Decision: one answer a strategy gave, which is all a replay needs of it.
+struct Decision {
+  enum class Kind : std::uint8_t { kRun, kRandom };
+  Kind kind;
+  std::uint64_t value;  // goroutine id (kRun) or the random number (kRandom)
+  friend bool operator==(const Decision&, const Decision&) = default;
+};
+
+// DecisionLog: the answers of one run in order, and how many of its run decisions preempted
+// (switched away from the goroutine that could have gone on, when it was not yielding).
+struct DecisionLog {
+  std::vector<Decision> decisions;
+  std::uint64_t preemptions = 0;
+  std::uint64_t runDecisions = 0;
+
+  void clear() {
+    decisions.clear();
+    preemptions = runDecisions = 0;
+  }
+  void recordRun(GoroutineId pick, GoroutineId current, bool yielding) {
+    decisions.push_back({Decision::Kind::kRun, pick});
+    // Bitwise, not &&: under a random walk whether a decision preempts is a coin flip, and a
+    // mispredicted branch here would cost more than the rest of the recording.
+    preemptions += static_cast<std::uint64_t>((current != kNoGoroutine) & (current != pick) &
+                                              !yielding);
+    ++runDecisions;
+  }
+  void recordRandom(std::uint64_t value) { decisions.push_back({Decision::Kind::kRandom, value}); }
+};
 
 class Strategy {
  public:
   virtual ~Strategy() = default;
 
+  // delegation(), asked by the engine at the start of every run: who answers this run's
+  // questions, and the log the engine appends each answer to (null: none). A strategy that
+  // only forwards to another and logs the answers (a recorder) returns the other and its log,
+  // so that a decision costs the engine one virtual call instead of one per layer.
+  struct Delegation {
+    Strategy* answerer;
+    DecisionLog* log;
+  };
+  virtual Delegation delegation() { return {this, nullptr}; }
+
   // next() picks one of `runnable` (at least two, sorted by id). `current` is the goroutine that
   // reached the scheduling point when it could go on (choosing anything else preempts it; it is
-  // one of `runnable`); nullopt when the previous goroutine blocked or exited. `yielding`: the
-  // current goroutine called weft::yield() (a spin loop, typically), so a strategy that keeps
-  // favouring it would livelock (PCT deprioritizes it).
-  virtual GoroutineId next(std::span<const GoroutineId> runnable,
-                           std::optional<GoroutineId> current, bool yielding) = 0;
+  // one of `runnable`); kNoGoroutine when the previous goroutine blocked or exited. `yielding`:
+  // the current goroutine called weft::yield() (a spin loop, typically), so a strategy that
+  // keeps favouring it would livelock (PCT deprioritizes it).
+  // (`current` is a plain id, not a std::optional, so that the call passes everything in
+  // registers: it is made at nearly every scheduling point of every execution.)
+  virtual GoroutineId next(std::span<const GoroutineId> runnable, GoroutineId current,
+                           bool yielding) = 0;
 
   // nextU64() is every random number the runtime needs.
   virtual std::uint64_t nextU64() = 0;

@@ -28,7 +28,7 @@ class DfsStrategy : public Strategy {
   bool beginExecution(std::uint64_t seed, std::uint64_t index) override;
   void endExecution(std::uint64_t decisions) override;
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current, bool yielding) override;
+                        sim::GoroutineId current, bool yielding) override;
   std::uint64_t nextU64() override { return splitmix64(rng_); }
   std::string describe() const override;
 

@@ -27,7 +27,7 @@ class PctStrategy : public Strategy {
   bool beginExecution(std::uint64_t seed, std::uint64_t index) override;
   void endExecution(std::uint64_t decisions) override;
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current, bool yielding) override;
+                        sim::GoroutineId current, bool yielding) override;
   std::uint64_t nextU64() override { return splitmix64(state_); }
   // Includes the current k estimate, so a failing execution reproduces from its seed alone.
   std::string describe() const override;

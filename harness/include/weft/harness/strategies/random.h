@@ -17,7 +17,7 @@ class RandomStrategy : public Strategy {
     return true;
   }
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId>, bool) override {
+                        sim::GoroutineId, bool) override {
     return runnable[splitmix64Below(state_, runnable.size())];
   }
   std::uint64_t nextU64() override { return splitmix64(state_); }

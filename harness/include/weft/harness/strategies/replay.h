@@ -23,7 +23,7 @@ class ReplayStrategy : public Strategy {
   // -Wmaybe-uninitialized on divergence_.reset().
   bool beginExecution(std::uint64_t, std::uint64_t) override;
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current, bool yielding) override;
+                        sim::GoroutineId current, bool yielding) override;
   std::uint64_t nextU64() override;
   std::string describe() const override { return "WEFT_REPLAY"; }
 
@@ -52,34 +52,39 @@ class RecordingStrategy final : public Strategy {
   explicit RecordingStrategy(Strategy& inner, Preempted preempted = Preempted::kCount)
       : inner_(inner), recordPreempted_(preempted == Preempted::kRecord) {}
   bool beginExecution(std::uint64_t seed, std::uint64_t index) override {
-    schedule_.decisions.clear();
+    log_.clear();
     currents_.clear();
-    preemptions_ = 0;
-    runDecisions_ = 0;
     return inner_.beginExecution(seed, index);
   }
   void endExecution(std::uint64_t decisions) override { inner_.endExecution(decisions); }
-  sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current, bool yielding) override {
-    sim::GoroutineId g = inner_.next(runnable, current, yielding);
-    schedule_.decisions.push_back({Decision::Kind::kRun, g});
-    const bool preempts = current && *current != g && !yielding;
-    if (recordPreempted_) currents_.push_back(preempts ? *current : 0);
-    preemptions_ += preempts ? 1 : 0;
-    ++runDecisions_;
+  // Unless it must note who each decision preempted, the recorder lets the engine ask the
+  // inner strategy directly and append to the log itself.
+  Delegation delegation() override {
+    const Delegation inner = inner_.delegation();
+    if (recordPreempted_ || inner.log != nullptr) return {this, nullptr};
+    return {inner.answerer, &log_};
+  }
+  sim::GoroutineId next(std::span<const sim::GoroutineId> runnable, sim::GoroutineId current,
+                        bool yielding) override {
+    const sim::GoroutineId g = inner_.next(runnable, current, yielding);
+    const std::uint64_t preemptionsBefore = log_.preemptions;
+    log_.recordRun(g, current, yielding);
+    if (recordPreempted_) {
+      currents_.push_back(log_.preemptions != preemptionsBefore ? current : sim::kNoGoroutine);
+    }
     return g;
   }
   std::uint64_t nextU64() override {
-    std::uint64_t v = inner_.nextU64();
-    schedule_.decisions.push_back({Decision::Kind::kRandom, v});
-    if (recordPreempted_) currents_.push_back(0);
+    const std::uint64_t v = inner_.nextU64();
+    log_.recordRandom(v);
+    if (recordPreempted_) currents_.push_back(sim::kNoGoroutine);
     return v;
   }
   std::string describe() const override { return inner_.describe(); }
-  const Schedule& schedule() const { return schedule_; }
-  std::uint64_t preemptions() const { return preemptions_; }
+  Schedule schedule() const { return Schedule{log_.decisions}; }
+  std::uint64_t preemptions() const { return log_.preemptions; }
   // The recorded decisions of kind kRun (scheduling decisions with >= 2 candidates).
-  std::uint64_t runDecisions() const { return runDecisions_; }
+  std::uint64_t runDecisions() const { return log_.runDecisions; }
   // Only with Preempted::kRecord: for each decision, the goroutine it preempted (which could
   // have continued), or 0 if it was not a preemption.
   const std::vector<std::uint64_t>& preemptedAll() const { return currents_; }
@@ -87,10 +92,8 @@ class RecordingStrategy final : public Strategy {
  private:
   Strategy& inner_;
   const bool recordPreempted_;
-  Schedule schedule_;
+  sim::DecisionLog log_;
   std::vector<std::uint64_t> currents_;
-  std::uint64_t preemptions_ = 0;
-  std::uint64_t runDecisions_ = 0;
 };
 
 }  // namespace weft::harness

@@ -16,9 +16,9 @@ class RoundRobinStrategy : public Strategy {
     return true;
   }
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current, bool /*yielding*/) override {
-    if (!current) return runnable.front();
-    auto it = std::upper_bound(runnable.begin(), runnable.end(), *current);
+                        sim::GoroutineId current, bool /*yielding*/) override {
+    if (current == sim::kNoGoroutine) return runnable.front();
+    auto it = std::upper_bound(runnable.begin(), runnable.end(), current);
     return it == runnable.end() ? runnable.front() : *it;
   }
   std::uint64_t nextU64() override { return splitmix64(state_); }

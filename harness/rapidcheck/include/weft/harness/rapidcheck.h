@@ -40,7 +40,7 @@ class ChoiceStrategy final : public Strategy {
     return true;
   }
   sim::GoroutineId next(std::span<const sim::GoroutineId> runnable,
-                        std::optional<sim::GoroutineId> current, bool yielding) override;
+                        sim::GoroutineId current, bool yielding) override;
   std::uint64_t nextU64() override { return take(); }
   std::string describe() const override { return "rapidcheck schedule"; }
 
