@@ -216,7 +216,7 @@ Outcome Explorer::runOnce(sim::Strategy& s, sim::Observer* obs) {
   dispatch_.strategy = &s;
   dispatch_.observer = obs;
   dispatch_.race = o_.detectRaces ? &race_ : nullptr;
-  race_.reset();
+  if (o_.detectRaces) race_.reset();  // otherwise it saw nothing and holds no race
   std::vector<std::string> failures;
   tFailures = &failures;
   if (o_.hooks != nullptr) o_.hooks->beforeExecution();
