@@ -228,6 +228,25 @@ TEST_P(GoTest, HandedOffGoroutineRunsWhileItsSenderPolls) {
   });
 }
 
+// A due timer fires even while the worker always has a runnable goroutine: here one that
+// yields in a loop until main, asleep, wakes. On one worker the yielder was picked again from
+// the local queue at every round and main's timer never fired (production only, as above).
+TEST_P(GoTest, TimerFiresWhileAGoroutineKeepsYielding) {
+  if (deterministic()) GTEST_SKIP() << "virtual time stands still while the yielder runs";
+  run([] {
+    Atomic<bool> awake{false};
+    WaitGroup wg;
+    wg.add(1);
+    go([&] {
+      while (!awake.load()) yield();
+      wg.done();
+    });
+    sleep(std::chrono::milliseconds(1));
+    awake.store(true);
+    wg.wait();
+  });
+}
+
 TEST_P(GoTest, EmptySelectDeadlockSaysSelectNoCases) {
   try {
     run([] { select(); });
