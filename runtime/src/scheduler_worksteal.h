@@ -47,6 +47,7 @@ class WorkStealScheduler final : public Scheduler {
   std::uint64_t randomU64() override;
   int workers() const override { return static_cast<int>(workers_.size()); }
   GFreeCache* gFreeCache() override;
+  void maybePreempt(G& self) override;
 
  private:
   struct Worker;
