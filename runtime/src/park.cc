@@ -10,16 +10,6 @@ namespace weft::internal {
 
 std::atomic<int> gInterceptingSchedulers{0};
 std::atomic<int> gEdgeObservingSchedulers{0};
-thread_local constinit std::uint32_t tPreemptCountdown = kPreemptCheckEvery;
-
-void preemptCheck() {
-  tPreemptCountdown = kPreemptCheckEvery;
-  G* g = currentG();
-  // Outside any goroutine (a timer callback, a commit on the scheduler's side) or during the
-  // shutdown's unwinding there is nothing to preempt.
-  if (g == nullptr || g->unwinding) return;
-  g->sched->maybePreempt(*g);
-}
 
 namespace {
 // Runs on the goroutine right after every switch back into it.
@@ -81,12 +71,6 @@ void yieldCurrent(G& self) {
   if (self.sched->interceptsOps() && self.sched->yieldDirect(self)) return;
   FiberContext::switchTo(self.ctx, *self.returnTo);
   afterSwitchIn(self);
-}
-
-void preemptCurrent(G& self) {
-  RuntimeScope runtime;
-  self.switchReason = SwitchReason::kYield;
-  FiberContext::switchTo(self.ctx, *self.returnTo);
 }
 
 std::uint64_t runtimeRandomU64() {

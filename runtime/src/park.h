@@ -55,11 +55,6 @@ void cancelWaits(G& self);
 
 // yield() puts the current goroutine at the back of the run queue (Go: runtime.Gosched).
 void yieldCurrent(G& self);
-// preemptCurrent() is the yield of a preemption at the start of a visible operation. Resumed
-// by the shutdown's unwinding, it returns normally and the operation goes on until it parks,
-// which unwinds (as after deterministic mode preempted it there): throwing from here could
-// leave an operation that must not throw.
-void preemptCurrent(G& self);
 
 // Number of deterministic schedulers running anywhere in the process; production code reads
 // it once per visible operation (one relaxed load) to skip schedulePoint() entirely.
@@ -69,34 +64,15 @@ extern std::atomic<int> gInterceptingSchedulers;
 // not pay a call per hook.
 extern std::atomic<int> gEdgeObservingSchedulers;
 
-// Cooperative preemption (production). Go preempts a goroutine that has run for 10 ms
-// without blocking; weft cannot interrupt arbitrary code, but every visible operation is a
-// point where a goroutine may safely switch (deterministic mode switches at exactly these
-// points), so a goroutine that keeps its worker yields at its next operation once its time
-// slice is over. Each thread counts operations down and only every kPreemptCheckEvery-th one
-// looks at the clock (Scheduler::maybePreempt): a clock read costs ~27 ns here, the countdown
-// a fraction of one.
-// The countdown is touched only here, once at the start of an operation and never after a
-// switch within it, so a goroutine that migrates between threads never uses another thread's
-// counter through a cached address.
-inline constexpr std::uint32_t kPreemptCheckEvery = 128;
-extern thread_local constinit std::uint32_t tPreemptCountdown;
-void preemptCheck();
-
 // schedulePoint() announces a visible operation by the current goroutine (if any).
 inline void schedulePoint(OpKind kind, const void* object,
                           const std::source_location* site = nullptr,
                           const char* name = nullptr) {
-  if (gInterceptingSchedulers.load(std::memory_order_relaxed) == 0) [[likely]] {
-    if (--tPreemptCountdown == 0) [[unlikely]] preemptCheck();
-    return;
-  }
+  if (gInterceptingSchedulers.load(std::memory_order_relaxed) == 0) [[likely]] return;
   G* g = currentG();
   if (g != nullptr && g->sched->interceptsOps()) {
     sanitizer::RuntimeScope runtime;
     g->sched->schedulePoint(*g, Op{kind, object, site, name});
-  } else if (--tPreemptCountdown == 0) [[unlikely]] {
-    preemptCheck();
   }
 }
 

@@ -128,11 +128,6 @@ class Scheduler {
   // one per worker and the caller is one of its workers; null otherwise.
   virtual GFreeCache* gFreeCache() { return nullptr; }
 
-  // maybePreempt(): `self`, running, reached a visible operation and the preemption countdown
-  // ran out (park.h). A scheduler with time slices makes it yield here if it has held its
-  // worker for a whole slice without blocking; deterministic mode never preempts this way.
-  virtual void maybePreempt(G& /*self*/) {}
-
  protected:
   bool interceptsOps_ = false;
 };

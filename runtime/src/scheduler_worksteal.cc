@@ -24,9 +24,6 @@ constexpr std::uint32_t kGlobalCheckInterval = 61;
 // again (doubling up to kIdleRecheckMax while it keeps finding none). See sleepIdle().
 constexpr Nanos kIdleRecheckMin = 1'000'000;
 constexpr Nanos kIdleRecheckMax = 10'000'000;
-// A goroutine that runs this long without blocking yields at its next visible operation (Go:
-// forcePreemptNS).
-constexpr Nanos kTimeSlice = 10'000'000;
 
 // wyrand: a tiny, fast, statistically good PRNG for steal victims and select order.
 std::uint64_t wyrand(std::uint64_t& state) {
@@ -43,10 +40,6 @@ struct WorkStealScheduler::Worker {
   std::thread thread;
   std::uint64_t rng = 0;
   std::uint32_t schedTick = 0;
-  // The time slice of the goroutine this worker runs: it began at sliceStart, first seen by
-  // maybePreempt() while schedTick was sliceTick (a later schedTick is a later goroutine).
-  std::uint32_t sliceTick = 0;
-  Nanos sliceStart = 0;
   bool spinning = false;
   GFreeCache gFree;  // touched only by this worker's thread
   Nanos idleRecheck = kIdleRecheckMin;  // this worker's current bound on an idle sleep
@@ -100,21 +93,6 @@ Nanos coarseNow() {
 GFreeCache* WorkStealScheduler::gFreeCache() {
   auto* w = static_cast<Worker*>(currentWorkerFor(this));
   return w != nullptr ? &w->gFree : nullptr;
-}
-
-void WorkStealScheduler::maybePreempt(G& self) {
-  auto* w = static_cast<Worker*>(currentWorkerFor(this));
-  if (w == nullptr) return;
-  const Nanos t = now();
-  if (w->sliceTick != w->schedTick) {
-    // The first look since this goroutine was scheduled: its slice starts now (at most
-    // kPreemptCheckEvery operations late).
-    w->sliceTick = w->schedTick;
-    w->sliceStart = t;
-    return;
-  }
-  if (t - w->sliceStart < kTimeSlice) return;
-  preemptCurrent(self);  // back of the queue; resumed, it starts a new slice
 }
 
 std::uint64_t WorkStealScheduler::randomU64() {

@@ -47,7 +47,6 @@ class WorkStealScheduler final : public Scheduler {
   std::uint64_t randomU64() override;
   int workers() const override { return static_cast<int>(workers_.size()); }
   GFreeCache* gFreeCache() override;
-  void maybePreempt(G& self) override;
 
  private:
   struct Worker;
