@@ -369,7 +369,8 @@ std::string RuntimeCore::goroutineDump() {
 
 RunResult RuntimeCore::run(Task main, std::source_location where) {
   // Plain stores (not seq_cst, which is a locked xchg on x86 and costs ~6 ns here: exploration
-  // runs a million executions a second): the scheduler starts after them, which publishes them.
+  // runs over half a million executions a second): the scheduler starts after them, which
+  // publishes them.
   // Ids restart at 1 (main) every run, so schedules name the same goroutines.
   nextId_.store(1, std::memory_order_relaxed);
   mainDone_.store(false, std::memory_order_relaxed);

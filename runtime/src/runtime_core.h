@@ -60,8 +60,8 @@ class RuntimeCore {
   void resume(G& g, FiberContext& here);
   // finishExit() recycles a goroutine that switched out with SwitchReason::kExit.
   void finishExit(G& g);
-  // flushGFreeCache() gives a worker's cached records back to the shared list (a worker does
-  // it when it stops, so that every idle record is on the shared list between runs).
+  // flushGFreeCache() gives a worker's cached records back to the shared list (a
+  // work-stealing worker does it when it stops; see the invariants above).
   void flushGFreeCache(GFreeCache& cache);
   // commitPark() completes a park on the scheduler side: kWaiting, then the commit. Returns
   // false if the commit cancelled the park (g is kRunning again and must be resumed).

@@ -304,8 +304,8 @@ G* WorkStealScheduler::findRunnable(Worker& w) {
   for (;;) {
     if (stop_.load(std::memory_order_acquire)) return nullptr;
     // Due timers first (Go: checkTimers at the top of schedule()): goroutines that keep the
-    // local queue from running dry (yielding, preempted, or handing work back and forth) must
-    // not starve a timer that is due. The coarse clock keeps this cheap on every round; a
+    // local queue from running dry (yielding, or handing work back and forth) must not starve
+    // a timer that is due. The coarse clock keeps this cheap on every round; a
     // timer due while this worker is idle is fired on time further down.
     if (const Nanos when = nextWhen_.load(std::memory_order_acquire);
         when != kNever && when <= coarseNow()) {
