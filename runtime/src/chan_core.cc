@@ -98,25 +98,27 @@ void ChanCore::takeFromBuffer(void* elem) {
   count_.store(count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
 }
 
-// The rendezvous of an unbuffered channel (Go: racesync): the running goroutine and the
-// waiter it completes each release then acquire one sync object, so each side's past happens
-// before the other's completion.
-void ChanCore::raceSync(G& waiter) {
-  hbRelease(slotSync(0));
-  hbAcquireFor(waiter, slotSync(0));
-  hbReleaseFor(waiter, slotSync(0));
-  hbAcquire(slotSync(0));
+// The edges of a completion with a blocked waiter. Callers test hbEnabled() once for the
+// whole group (this is every hand-off's path, and race detection is almost always off):
+//  - unbuffered (Go: racesync): the running goroutine and the waiter each release then
+//    acquire the rendezvous, so each side's past happens before the other's completion;
+//  - buffered, the waiter a receiver on an empty buffer or a sender on a full one: both pass
+//    through the head slot, as if the value had gone through the buffer (Go does the same).
+void ChanCore::raceHandOff(G& waiter) {
+  if (cap_ == 0) {
+    hbRelease(slotSync(0));
+    hbAcquireFor(waiter, slotSync(0));
+    hbReleaseFor(waiter, slotSync(0));
+    hbAcquire(slotSync(0));
+  } else {
+    hbAcquireRelease(slotSync(recvx_));
+    hbAcquireReleaseFor(waiter, slotSync(recvx_));
+  }
 }
 
 // REQUIRES: lock_ held; w was dequeued from recvq_. Unlocks. (Go: send)
 void ChanCore::sendToWaiter(Waiter* w, void* elem) {
-  if (cap_ == 0) {
-    raceSync(*w->g);
-  } else {
-    // The buffer is empty: pretend the value went through the head slot (Go does the same).
-    hbAcquireRelease(slotSync(recvx_));
-    hbAcquireReleaseFor(*w->g, slotSync(recvx_));
-  }
+  if (hbEnabled()) [[unlikely]] raceHandOff(*w->g);
   if (w->elem != nullptr) ops_.moveConstruct(w->elem, elem);
   w->success = true;
   G* g = w->g;
@@ -127,12 +129,7 @@ void ChanCore::sendToWaiter(Waiter* w, void* elem) {
 
 // REQUIRES: lock_ held; w was dequeued from sendq_. Unlocks. (Go: recv)
 void ChanCore::recvFromWaiter(Waiter* w, void* elem) {
-  if (cap_ == 0) {
-    raceSync(*w->g);
-  } else {
-    hbAcquireRelease(slotSync(recvx_));
-    hbAcquireReleaseFor(*w->g, slotSync(recvx_));
-  }
+  if (hbEnabled()) [[unlikely]] raceHandOff(*w->g);
   if (cap_ == 0) {
     if (elem != nullptr) ops_.moveConstruct(elem, w->elem);
   } else {

@@ -67,7 +67,7 @@ class ChanCore {
   const void* slotSync(std::size_t i) const noexcept {
     return cap_ == 0 ? static_cast<const void*>(&recvq_) : slot(i);
   }
-  void raceSync(G& waiter);
+  void raceHandOff(G& waiter);
   bool fullLockFree() const noexcept {
     return cap_ > 0 && count_.load(std::memory_order_relaxed) == cap_;
   }

@@ -51,8 +51,12 @@ void park(G& self, WaitReason reason, ParkCommit commit, void* arg) {
   self.commit = commit;
   self.commitArg = arg;
   self.switchReason = SwitchReason::kPark;
-  if (!(self.sched->interceptsOps() && self.sched->parkDirect(self))) {
-    FiberContext::switchTo(self.ctx, *self.returnTo);
+  if (!self.sched->parkDirect(self)) FiberContext::switchTo(self.ctx, *self.returnTo);
+  // Resumed. Only parked goroutines are resumed by a direct switch (a hand-off readies them),
+  // so this is the one place that completes the park of the goroutine that switched here.
+  if (G* from = self.directFrom) [[unlikely]] {
+    self.directFrom = nullptr;
+    self.sched->finishDirectPark(*from);
   }
   self.waitReason = WaitReason::kNone;
   afterSwitchIn(self);

@@ -37,13 +37,24 @@ class RunQueue {
   // queue the displaced one (owner only).
   G* setNext(G* g) { return runnext_.exchange(g, std::memory_order_acq_rel); }
 
-  // pop() takes runnext first, then the head (owner only).
-  G* pop() {
+  // takeNext() takes runnext, or returns null (owner only; a thief may take it first).
+  G* takeNext() {
     G* next = runnext_.load(std::memory_order_relaxed);
     if (next != nullptr &&
         runnext_.compare_exchange_strong(next, nullptr, std::memory_order_acquire)) {
       return next;
     }
+    return nullptr;
+  }
+
+  // pop() takes runnext first, then the head (owner only).
+  G* pop() {
+    if (G* next = takeNext()) return next;
+    return popHead();
+  }
+
+  // popHead() takes the head of the queue, passing over runnext (owner only).
+  G* popHead() {
     for (;;) {
       std::uint32_t h = head_.load(std::memory_order_acquire);
       std::uint32_t t = tail_.load(std::memory_order_relaxed);

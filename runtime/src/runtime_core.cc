@@ -234,16 +234,18 @@ void RuntimeCore::releaseG(G& g) {
   putFreeG(g);  // keeps its stack: the next goroutine reuses both
 }
 
-void RuntimeCore::resume(G& g, FiberContext& here) {
+G& RuntimeCore::resume(G& g, FiberContext& here) {
   g.returnTo = &here;
   g.started = true;
   g.state.store(GState::kRunning, std::memory_order_relaxed);
   setCurrentG(&g);
   FiberContext::switchTo(here, g.ctx);
+  G& back = *currentG();  // whoever runs last sets the current G (a direct switch does)
   setCurrentG(nullptr);
-  if (!g.stack.canaryIntact()) [[unlikely]] {
-    fatalStackOverflow(g);
+  if (!back.stack.canaryIntact()) [[unlikely]] {
+    fatalStackOverflow(back);
   }
+  return back;
 }
 
 void RuntimeCore::finishExit(G& g) { releaseG(g); }
@@ -439,6 +441,7 @@ void RuntimeCore::unwindLeaked() {
         releaseG(*g);
         break;
       }
+      // Nothing switches directly while the runtime is stopping: g itself comes back.
       resume(*g, here);
       if (g->switchReason == SwitchReason::kExit) {
         finishExit(*g);

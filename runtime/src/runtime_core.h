@@ -55,9 +55,11 @@ class RuntimeCore {
   // `body`. The caller hands it to Scheduler::spawn.
   G* newG(Task body, std::string name, std::source_location spawnSite);
 
-  // resume() switches from the scheduler context `here` into `g` and returns when g switches
-  // out again (with g.switchReason saying why). Sets the thread's current G around the switch.
-  void resume(G& g, FiberContext& here);
+  // resume() switches from the scheduler context `here` into `g` and returns the goroutine
+  // that switches back to `here` (with its switchReason saying why): g, or one that g (or a
+  // successor) handed the CPU to directly (Scheduler::parkDirect). Sets the thread's current
+  // G around the switch.
+  G& resume(G& g, FiberContext& here);
   // finishExit() recycles a goroutine that switched out with SwitchReason::kExit.
   void finishExit(G& g);
   // flushGFreeCache() gives a worker's cached records back to the shared list (a

@@ -95,12 +95,18 @@ class Scheduler {
   // (Go: runqput with next=true).
   virtual void ready(G& g, bool handoff) = 0;
 
-  // parkDirect()/yieldDirect(): a scheduler that runs everything on one thread may take over a
-  // park (self.commit and self.waitReason already set) or a yield itself, e.g. to commit on the
-  // goroutine's own stack and hand the CPU straight to the next goroutine (one switch instead of
-  // two). Return false to get the common path (switch to self.returnTo).
+  // parkDirect()/yieldDirect(): a scheduler may take over a park (self.commit and
+  // self.waitReason already set) or a yield itself, to hand the CPU straight to the next
+  // goroutine (one switch instead of two, and no pass through the scheduler's loop). Return
+  // false to get the common path (switch to self.returnTo). A scheduler that runs everything
+  // on one thread may commit the park on the goroutine's own stack before switching; one whose
+  // goroutines can be readied from other threads must not (a waker could resume the goroutine
+  // before its context is saved): it switches to a goroutine suspended in park() with
+  // next.directFrom = &self, and park() then calls finishDirectPark(self) on the resumed
+  // goroutine's side.
   virtual bool parkDirect(G& /*self*/) { return false; }
   virtual bool yieldDirect(G& /*self*/) { return false; }
+  virtual void finishDirectPark(G& /*parked*/) {}
 
   // schedulePoint() announces a visible operation by the current goroutine. Only called when
   // interceptsOps() (the production scheduler ignores them, so primitives test the flag inline).

@@ -17,8 +17,10 @@ namespace {
 constexpr Nanos kNever = std::numeric_limits<Nanos>::max();
 // Steal attempts over all victims before a spinning worker gives up and sleeps (a few us).
 constexpr int kSpinRounds = 64;
-// Every kGlobalCheckInterval schedules a worker looks at the global queue first, so that a
-// busy local queue cannot starve it (Go: schedtick % 61).
+// Every kGlobalCheckInterval schedules a worker looks at the global queue first, then at the
+// head of its local queue before runnext, so that neither a busy local queue nor a chain of
+// hand-offs through runnext can starve them (Go: schedtick % 61 for the global queue; Go bounds
+// the runnext chain by its time slice, which runnext inherits, and preemption).
 constexpr std::uint32_t kGlobalCheckInterval = 61;
 // While another worker runs, an idle worker sleeps at most this long before it looks for work
 // again (doubling up to kIdleRecheckMax while it keeps finding none). See sleepIdle().
@@ -156,7 +158,7 @@ void WorkStealScheduler::execute(Worker& w, G* g) {
     return;
   }
   for (;;) {
-    rt_.resume(*g, w.ctx);
+    g = &rt_.resume(*g, w.ctx);  // maybe another G than the one resumed (parkDirect)
     switch (g->switchReason) {
       case SwitchReason::kPark:
         if (!RuntimeCore::commitPark(*g)) continue;  // commit said: don't sleep after all
@@ -179,6 +181,52 @@ void WorkStealScheduler::execute(Worker& w, G* g) {
       }
     }
   }
+}
+
+// ---- direct hand-off -----------------------------------------------------------------------
+
+// A goroutine that parks right after readying another into runnext (the hand-off of a channel
+// operation, a mutex, a semaphore) switches straight to it: one context switch instead of two
+// and no pass through findRunnable, which is most of what a ping-pong round trip costs here.
+// Everything findRunnable would have done first still happens: a stop, the drain (its
+// budget counts in execute), the periodic look at the global queue and a due timer send the
+// park down the common path. The parked goroutine's commit runs on the next goroutine's side
+// (finishDirectPark), after the jump has saved its context.
+bool WorkStealScheduler::parkDirect(G& self) {
+  if (stop_.load(std::memory_order_relaxed) || mainExited_.load(std::memory_order_relaxed) ||
+      rt_.stopping()) {
+    return false;
+  }
+  auto* w = static_cast<Worker*>(currentWorkerFor(this));
+  // The common path's findRunnable would see this schedTick: on a fairness tick, let it.
+  if (w == nullptr || w->schedTick % kGlobalCheckInterval == 0) return false;
+  if (const Nanos when = nextWhen_.load(std::memory_order_acquire);
+      when != kNever && when <= coarseNow()) {
+    return false;
+  }
+  G* next = w->runq.takeNext();
+  if (next == nullptr) return false;
+  ++w->schedTick;
+  if (!self.stack.canaryIntact()) [[unlikely]] fatalStackOverflow(self);
+  // Only a goroutine readied from park() is ever in runnext, so `next` resumes in park(),
+  // which hands `self` to finishDirectPark.
+  next->directFrom = &self;
+  next->returnTo = self.returnTo;
+  next->state.store(GState::kRunning, std::memory_order_relaxed);
+  setCurrentG(next);
+  FiberContext::switchTo(self.ctx, next->ctx);
+  return true;
+}
+
+void WorkStealScheduler::finishDirectPark(G& parked) {
+  if (RuntimeCore::commitPark(parked)) {
+    becameInactive();
+    return;
+  }
+  // The commit cancelled the park: the goroutine runs again, after this one.
+  parked.state.store(GState::kRunnable, std::memory_order_relaxed);
+  pushLocal(*static_cast<Worker*>(currentWorkerFor(this)), &parked);
+  wakeIfNoneSpinning();
 }
 
 // ---- making goroutines runnable -----------------------------------------------------------
@@ -313,6 +361,8 @@ G* WorkStealScheduler::findRunnable(Worker& w) {
     }
     if (w.schedTick % kGlobalCheckInterval == 0) {
       if (G* g = popGlobal(nullptr)) return g;  // one only: the local queue may be full
+      // Two goroutines handing a value back and forth keep runnext filled for ever.
+      if (G* g = w.runq.popHead()) return g;
     }
     if (G* g = w.runq.pop()) return g;
     if (G* g = popGlobal(&w)) return g;

@@ -40,6 +40,8 @@ class WorkStealScheduler final : public Scheduler {
   void run(G& main) override;
   void spawn(G& g) override;
   void ready(G& g, bool handoff) override;
+  bool parkDirect(G& self) override;
+  void finishDirectPark(G& parked) override;
   void schedulePoint(G&, const Op&) override {}
   Nanos now() override;
   void addTimer(TimerNode& t) override;

@@ -1,6 +1,7 @@
 // Goroutine lifecycle under every runtime configuration: spawn, ids and names, migration,
 // panics escaping a goroutine, deadlock detection with a goroutine dump, and leaked goroutines
 // being unwound (their destructors run) when main returns.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -245,6 +246,78 @@ TEST_P(GoTest, TimerFiresWhileAGoroutineKeepsYielding) {
     awake.store(true);
     wg.wait();
   });
+}
+
+// A goroutine that parks right after a hand-off switches straight to the goroutine it woke,
+// bypassing the scheduler loop; the loop's duties must still be done. Here a pair hands a
+// token back and forth for ever (every park is such a switch) while main sleeps: on one
+// worker main's timer fires only if the direct switch looks at due timers too.
+TEST_P(GoTest, SleeperWakesWhileAPairKeepsHandingOff) {
+  if (deterministic()) GTEST_SKIP() << "virtual time stands still while the pair runs";
+  run([] {
+    Atomic<bool> stop{false};
+    auto ping = makeChan<int>(), pong = makeChan<int>();
+    auto done = makeChan<Unit>();
+    go([&stop, ping, pong, done] {
+      for (int v = 0; !stop.load(); ++v) {
+        ping.send(v);
+        EXPECT_EQ(pong.recv(), v + 1);
+      }
+      ping.close();
+      done.send({});
+    });
+    go([ping, pong] {
+      for (int v : ping) pong.send(v + 1);
+    });
+    sleep(std::chrono::milliseconds(1));
+    stop.store(true);
+    done.recv();
+  });
+}
+
+// Tokens around a ring of goroutines over unbuffered channels: every step is a hand-off
+// followed by a park, so nearly every switch is a direct one, with goroutines migrating
+// between workers, sleepers keeping timers pending and a mutex handing off too. Every token
+// arrives exactly once after exactly its hops, and every goroutine keeps its own identity.
+TEST_P(GoTest, HandOffRingKeepsEveryValueAndIdentity) {
+  constexpr int kGoroutines = 8;
+  constexpr long kTokens = 3;
+  constexpr long kHops = 1500;
+  constexpr long kHopsPerToken = 1'000'000;  // token = id * kHopsPerToken + hops so far
+  long hops = 0;
+  std::vector<long> arrived;
+  run([&] {
+    std::vector<Chan<long>> ring;
+    for (int i = 0; i < kGoroutines; ++i) ring.push_back(makeChan<long>());
+    auto results = makeChan<long>(kTokens);
+    Mutex mu;
+    for (int i = 0; i < kGoroutines; ++i) {
+      go([&, i, in = ring[i], out = ring[(i + 1) % kGoroutines]] {
+        const GoroutineId me = currentGoroutineId();
+        for (long token : in) {
+          EXPECT_EQ(currentGoroutineId(), me);
+          {
+            std::lock_guard l(mu);
+            ++hops;
+          }
+          if (token % 97 == 0) sleep(std::chrono::microseconds(5));
+          if (token % kHopsPerToken + 1 == kHops) {
+            results.send(token + 1);
+          } else {
+            out.send(token + 1);
+          }
+        }
+      });
+    }
+    for (long t = 0; t < kTokens; ++t) ring[t * kGoroutines / kTokens].send(t * kHopsPerToken);
+    for (long t = 0; t < kTokens; ++t) arrived.push_back(results.recv());
+    for (auto& c : ring) c.close();
+  });
+  std::sort(arrived.begin(), arrived.end());
+  std::vector<long> expected;
+  for (long t = 0; t < kTokens; ++t) expected.push_back(t * kHopsPerToken + kHops);
+  EXPECT_EQ(arrived, expected);
+  EXPECT_EQ(hops, kTokens * kHops);
 }
 
 TEST_P(GoTest, EmptySelectDeadlockSaysSelectNoCases) {
