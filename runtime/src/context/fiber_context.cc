@@ -1,12 +1,9 @@
 #include "context/fiber_context.h"
 
-#include <boost/context/detail/fcontext.hpp>
-
+#include "context/jump.h"
 #include "context/sanitizer_fiber.h"
 
 namespace weft::internal {
-
-namespace fc = boost::context::detail;
 
 // What a jump carries: the context being suspended (so the resumed side can record its
 // handle) and the one being resumed (so a fiber's first entry knows which context it is).
@@ -39,12 +36,8 @@ void FiberContext::prepare(void* stackLow, std::size_t size, Entry entry, void* 
     tsanFiber_ = sanitizer::createTsanFiber();
     ownsTsanFiber_ = true;
   }
-  // fcontext wants the high end of the stack (it grows down on every supported ABI).
-  handle_ = fc::make_fcontext(static_cast<char*>(stackLow) + size, size,
-                              // Safety: RawTransfer and transfer_t have the same layout (asserted below), so the
-                              // calling convention of the two function types is identical.
-                              reinterpret_cast<void (*)(fc::transfer_t)>(
-                                  reinterpret_cast<void (*)()>(&trampoline)));
+  // The context is laid at the high end of the stack (it grows down on every supported ABI).
+  handle_ = jump::make(static_cast<char*>(stackLow) + size, size, &trampoline);
   entry_ = entry;
   arg_ = arg;
   stackBottom_ = stackLow;
@@ -67,19 +60,16 @@ void FiberContext::afterResume(FiberContext* resumedFrom) {
   }
 }
 
-static_assert(sizeof(FiberContext::RawTransfer) == sizeof(fc::transfer_t) &&
-              alignof(FiberContext::RawTransfer) == alignof(fc::transfer_t));
-
 // First entry into a prepared fiber. Never returns: the entry function leaves through
 // switchToFinal().
-void FiberContext::trampoline(RawTransfer t) {
+void FiberContext::trampoline(jump::Transfer t) {
   // Every switch happens inside runtime code, and a new fiber starts there too (its entry
   // leaves the runtime scope for the goroutine's body).
   sanitizer::setRuntimeDepth(0);
   sanitizer::enterRuntime();
   sanitizer::fiberEnteredThread();
   auto* in = static_cast<Transfer*>(t.data);
-  in->from->handle_ = t.handle;
+  in->from->handle_ = t.from;
   FiberContext* self = in->to;
   self->afterResume(in->from);
   Entry entry = self->entry_;
@@ -97,12 +87,12 @@ void FiberContext::switchTo(FiberContext& from, FiberContext& to) {
   sanitizer::fiberLeavingThread();
   sanitizer::startSwitch(&from.asanFakeStack_, to.stackBottom_, to.stackSize_);
   sanitizer::switchToTsanFiber(to.tsanFiber_);
-  fc::transfer_t back = fc::jump_fcontext(target, &tr);
+  const jump::Transfer back = jump::jump(target, &tr);
   // We are `from` again, resumed by whoever jumped here.
   auto* in = static_cast<Transfer*>(back.data);
   sanitizer::setRuntimeDepth(runtimeDepth);
   sanitizer::fiberEnteredThread();  // possibly another thread than the one it left
-  in->from->handle_ = back.fctx;
+  in->from->handle_ = back.from;
   from.afterResume(in->from);
 }
 
@@ -119,7 +109,7 @@ void FiberContext::switchToFinal(FiberContext& from, FiberContext& to) {
   sanitizer::leaveRuntimeEntirely();
   sanitizer::startSwitch(nullptr, bottom, size);
   sanitizer::switchToTsanFiber(tsanTarget);
-  fc::jump_fcontext(target, &tr);
+  jump::jump(target, &tr);
   __builtin_unreachable();
 }
 
