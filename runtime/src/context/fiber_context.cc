@@ -78,7 +78,9 @@ void FiberContext::trampoline(jump::Transfer t) {
   __builtin_trap();  // unreachable: entries end with switchToFinal()
 }
 
-void FiberContext::switchTo(FiberContext& from, FiberContext& to) {
+// Never inlined: every suspended context waits at the one call to jump() below, which keeps
+// the return-stack predictor right across switches (see jump_x86_64_sysv.cc).
+[[gnu::noinline]] void FiberContext::switchTo(FiberContext& from, FiberContext& to) {
   Transfer tr{&from, &to};
   const int runtimeDepth = sanitizer::runtimeDepth();  // this fiber's, restored on resume
   // Taken before the sanitizer switch, while this fiber's (runtime) view of memory is current.
