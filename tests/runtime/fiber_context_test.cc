@@ -44,11 +44,12 @@ struct PingPong {
   return a * 0x9e3779b97f4a7c15ull + (b ^ (b >> 7));
 }
 
-void pingPongEntry(void* arg) {
-  auto& p = *static_cast<PingPong*>(arg);
-  std::uint64_t a = 1, b = 2, c = 3, d = 4, e = 5, f = 6;
-  double x = 0.5;
-  for (int i = 0; i < p.rounds; ++i) {
+// Six integers and a double, stirred once per step: kept in locals by the caller of step()
+// (inlined), so they live in registers across the switch that follows each step.
+struct Stirred {
+  std::uint64_t a, b, c, d, e, f;
+  double x;
+  void step() {
     a = mix(a, b);
     b = mix(b, c);
     c = mix(c, d);
@@ -56,52 +57,37 @@ void pingPongEntry(void* arg) {
     e = mix(e, f);
     f = mix(f, a);
     x = x * 1.5 + 1.0;
-    FiberContext::switchTo(p.h->fiber, p.h->host);
   }
-  p.fiberSum = a ^ b ^ c ^ d ^ e ^ f ^ static_cast<std::uint64_t>(x);
-  FiberContext::switchToFinal(p.h->fiber, p.h->host);
+  std::uint64_t sum() const { return a ^ b ^ c ^ d ^ e ^ f ^ static_cast<std::uint64_t>(x); }
+};
+
+Stirred stirredAfter(Stirred s, int steps) {
+  for (int i = 0; i < steps; ++i) s.step();
+  return s;
 }
 
-std::uint64_t expectedSum(int rounds) {
-  std::uint64_t a = 1, b = 2, c = 3, d = 4, e = 5, f = 6;
-  double x = 0.5;
-  for (int i = 0; i < rounds; ++i) {
-    a = mix(a, b);
-    b = mix(b, c);
-    c = mix(c, d);
-    d = mix(d, e);
-    e = mix(e, f);
-    f = mix(f, a);
-    x = x * 1.5 + 1.0;
+void pingPongEntry(void* arg) {
+  auto& p = *static_cast<PingPong*>(arg);
+  Stirred s{1, 2, 3, 4, 5, 6, 0.5};
+  for (int i = 0; i < p.rounds; ++i) {
+    s.step();
+    FiberContext::switchTo(p.h->fiber, p.h->host);
   }
-  return a ^ b ^ c ^ d ^ e ^ f ^ static_cast<std::uint64_t>(x);
+  p.fiberSum = s.sum();
+  FiberContext::switchToFinal(p.h->fiber, p.h->host);
 }
 
 TEST(FiberContextTest, ValuesLiveAcrossSwitchesSurviveOnBothSides) {
   Harness h;
   PingPong p{&h, 50, 0};
   h.start(&pingPongEntry, &p);
-  std::uint64_t a = 11, b = 12, c = 13, d = 14, e = 15, f = 16;
+  Stirred s{11, 12, 13, 14, 15, 16, 0.5};
   for (int i = 0; i <= p.rounds; ++i) {  // the last switch in lets the fiber finish
-    a = mix(a, f);
-    b = mix(b, a);
-    c = mix(c, b);
-    d = mix(d, c);
-    e = mix(e, d);
-    f = mix(f, e);
+    s.step();
     FiberContext::switchTo(h.host, h.fiber);
   }
-  std::uint64_t ea = 11, eb = 12, ec = 13, ed = 14, ee = 15, ef = 16;
-  for (int i = 0; i <= p.rounds; ++i) {
-    ea = mix(ea, ef);
-    eb = mix(eb, ea);
-    ec = mix(ec, eb);
-    ed = mix(ed, ec);
-    ee = mix(ee, ed);
-    ef = mix(ef, ee);
-  }
-  EXPECT_EQ(a ^ b ^ c ^ d ^ e ^ f, ea ^ eb ^ ec ^ ed ^ ee ^ ef);
-  EXPECT_EQ(p.fiberSum, expectedSum(p.rounds));
+  EXPECT_EQ(s.sum(), stirredAfter({11, 12, 13, 14, 15, 16, 0.5}, p.rounds + 1).sum());
+  EXPECT_EQ(p.fiberSum, stirredAfter({1, 2, 3, 4, 5, 6, 0.5}, p.rounds).sum());
 }
 
 // The ABI promises a 16-byte aligned stack at every call; the compiler relies on it for
