@@ -71,9 +71,10 @@ struct G {
   SwitchReason switchReason = SwitchReason::kPark;
   ParkCommit commit = nullptr;
   void* commitArg = nullptr;
-  // A direct switch (Scheduler::parkDirect) resumes this G straight from a parking one, with
-  // no scheduler context in between: the parking G is left here, and this G completes its
-  // park (Scheduler::finishDirectPark) first thing after the switch, once its context is saved.
+  // A direct switch (Scheduler::parkDirect/yieldDirect) resumes this G straight from a parking
+  // or yielding one, with no scheduler context in between: that G is left here, and this G
+  // completes its park or requeues it (Scheduler::finishDirectSwitch) first thing after the
+  // switch, once its context is saved.
   G* directFrom = nullptr;
 
   // Wake protocol (Go: g.param, g.selectDone, g.waiting). wakeWaiter is written by the waker

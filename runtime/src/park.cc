@@ -52,12 +52,7 @@ void park(G& self, WaitReason reason, ParkCommit commit, void* arg) {
   self.commitArg = arg;
   self.switchReason = SwitchReason::kPark;
   if (!self.sched->parkDirect(self)) FiberContext::switchTo(self.ctx, *self.returnTo);
-  // Resumed. Only parked goroutines are resumed by a direct switch (a hand-off readies them),
-  // so this is the one place that completes the park of the goroutine that switched here.
-  if (G* from = self.directFrom) [[unlikely]] {
-    self.directFrom = nullptr;
-    self.sched->finishDirectPark(*from);
-  }
+  completeDirectSwitch(self);
   self.waitReason = WaitReason::kNone;
   afterSwitchIn(self);
 }
@@ -72,8 +67,8 @@ void parkForever(G& self, WaitReason reason) {
 void yieldCurrent(G& self) {
   RuntimeScope runtime;
   self.switchReason = SwitchReason::kYield;
-  if (self.sched->interceptsOps() && self.sched->yieldDirect(self)) return;
-  FiberContext::switchTo(self.ctx, *self.returnTo);
+  if (!self.sched->yieldDirect(self)) FiberContext::switchTo(self.ctx, *self.returnTo);
+  completeDirectSwitch(self);
   afterSwitchIn(self);
 }
 

@@ -50,6 +50,15 @@ inline void ready(G& g, bool handoff = false) {
   g.sched->ready(g, handoff);
 }
 
+// completeDirectSwitch() is the first thing a goroutine does when resumed: if it was resumed
+// by a direct switch (G::directFrom), it finishes the other goroutine's park or yield.
+inline void completeDirectSwitch(G& self) {
+  if (G* from = self.directFrom) [[unlikely]] {
+    self.directFrom = nullptr;
+    self.sched->finishDirectSwitch(*from);
+  }
+}
+
 // cancelWaits() unlinks every waiter on self.waiting from its queue (forced unwinding).
 void cancelWaits(G& self);
 

@@ -262,6 +262,7 @@ bool RuntimeCore::commitPark(G& g) {
 // Entered inside a RuntimeScope (FiberContext's trampoline); only the body runs as user code.
 void RuntimeCore::goroutineEntry(void* arg) {
   G& g = *static_cast<G*>(arg);
+  completeDirectSwitch(g);  // a first run may come straight from a yield (yieldDirect)
   raceGoBegin(g);
   // Under TSan the body runs from this fiber's own stack: the G record is reused by later
   // goroutines, and its Task fields must not look like memory this goroutine raced on.

@@ -100,13 +100,14 @@ class Scheduler {
   // goroutine (one switch instead of two, and no pass through the scheduler's loop). Return
   // false to get the common path (switch to self.returnTo). A scheduler that runs everything
   // on one thread may commit the park on the goroutine's own stack before switching; one whose
-  // goroutines can be readied from other threads must not (a waker could resume the goroutine
-  // before its context is saved): it switches to a goroutine suspended in park() with
-  // next.directFrom = &self, and park() then calls finishDirectPark(self) on the resumed
-  // goroutine's side.
+  // goroutines can be readied or stolen from other threads must not (another worker could
+  // resume the goroutine before its context is saved): it switches with next.directFrom =
+  // &self, and the resumed goroutine calls finishDirectSwitch(self) first thing (in park(),
+  // yieldCurrent() or, for a first run, the goroutine entry), which commits self's park or
+  // requeues the yielder, as self.switchReason says.
   virtual bool parkDirect(G& /*self*/) { return false; }
   virtual bool yieldDirect(G& /*self*/) { return false; }
-  virtual void finishDirectPark(G& /*parked*/) {}
+  virtual void finishDirectSwitch(G& /*from*/) {}
 
   // schedulePoint() announces a visible operation by the current goroutine. Only called when
   // interceptsOps() (the production scheduler ignores them, so primitives test the flag inline).

@@ -158,7 +158,7 @@ void WorkStealScheduler::execute(Worker& w, G* g) {
     return;
   }
   for (;;) {
-    g = &rt_.resume(*g, w.ctx);  // maybe another G than the one resumed (parkDirect)
+    g = &rt_.resume(*g, w.ctx);  // maybe another G than the one resumed (a direct switch)
     switch (g->switchReason) {
       case SwitchReason::kPark:
         if (!RuntimeCore::commitPark(*g)) continue;  // commit said: don't sleep after all
@@ -183,49 +183,75 @@ void WorkStealScheduler::execute(Worker& w, G* g) {
   }
 }
 
-// ---- direct hand-off -----------------------------------------------------------------------
+// ---- direct switches ------------------------------------------------------------------------
 
 // A goroutine that parks right after readying another into runnext (the hand-off of a channel
-// operation, a mutex, a semaphore) switches straight to it: one context switch instead of two
-// and no pass through findRunnable, which is most of what a ping-pong round trip costs here.
+// operation, a mutex, a semaphore) switches straight to it, and a yielding goroutine straight
+// to the next one in the local queue: one context switch instead of two and no pass through
+// findRunnable, which is most of what a ping-pong round trip or a Gosched costs here.
 // Everything findRunnable would have done first still happens: a stop, the drain (its
 // budget counts in execute), the periodic look at the global queue and a due timer send the
-// park down the common path. The parked goroutine's commit runs on the next goroutine's side
-// (finishDirectPark), after the jump has saved its context.
-bool WorkStealScheduler::parkDirect(G& self) {
+// switch down the common path. The parked goroutine's commit, or the yielder's requeue, runs
+// on the next goroutine's side (finishDirectSwitch), after the jump has saved its context.
+// Both helpers are inlined into the two direct paths: a ping-pong round trip takes two.
+[[gnu::always_inline]] inline WorkStealScheduler::Worker* WorkStealScheduler::directSwitchWorker() {
   if (stop_.load(std::memory_order_relaxed) || mainExited_.load(std::memory_order_relaxed) ||
       rt_.stopping()) {
-    return false;
+    return nullptr;
   }
   auto* w = static_cast<Worker*>(currentWorkerFor(this));
   // The common path's findRunnable would see this schedTick: on a fairness tick, let it.
-  if (w == nullptr || w->schedTick % kGlobalCheckInterval == 0) return false;
+  if (w == nullptr || w->schedTick % kGlobalCheckInterval == 0) return nullptr;
   if (const Nanos when = nextWhen_.load(std::memory_order_acquire);
       when != kNever && when <= coarseNow()) {
-    return false;
+    return nullptr;
   }
+  return w;
+}
+
+[[gnu::always_inline]] inline void WorkStealScheduler::switchDirect(Worker& w, G& self,
+                                                                  G& next) {
+  ++w.schedTick;
+  if (!self.stack.canaryIntact()) [[unlikely]] fatalStackOverflow(self);
+  next.directFrom = &self;
+  next.returnTo = self.returnTo;
+  next.started = true;
+  next.state.store(GState::kRunning, std::memory_order_relaxed);
+  setCurrentG(&next);
+  FiberContext::switchTo(self.ctx, next.ctx);
+}
+
+bool WorkStealScheduler::parkDirect(G& self) {
+  Worker* w = directSwitchWorker();
+  if (w == nullptr) return false;
   G* next = w->runq.takeNext();
   if (next == nullptr) return false;
-  ++w->schedTick;
-  if (!self.stack.canaryIntact()) [[unlikely]] fatalStackOverflow(self);
-  // Only a goroutine readied from park() is ever in runnext, so `next` resumes in park(),
-  // which hands `self` to finishDirectPark.
-  next->directFrom = &self;
-  next->returnTo = self.returnTo;
-  next->state.store(GState::kRunning, std::memory_order_relaxed);
-  setCurrentG(next);
-  FiberContext::switchTo(self.ctx, next->ctx);
+  switchDirect(*w, self, *next);
   return true;
 }
 
-void WorkStealScheduler::finishDirectPark(G& parked) {
-  if (RuntimeCore::commitPark(parked)) {
-    becameInactive();
-    return;
+bool WorkStealScheduler::yieldDirect(G& self) {
+  Worker* w = directSwitchWorker();
+  if (w == nullptr) return false;
+  // Nobody else queued here: the common path looks further (global queue, stealing).
+  G* next = w->runq.pop();
+  if (next == nullptr) return false;
+  switchDirect(*w, self, *next);
+  return true;
+}
+
+void WorkStealScheduler::finishDirectSwitch(G& from) {
+  Worker& w = *static_cast<Worker*>(currentWorkerFor(this));
+  if (from.switchReason == SwitchReason::kPark) {
+    if (RuntimeCore::commitPark(from)) {
+      becameInactive();
+      return;
+    }
+    // The commit cancelled the park: the goroutine runs again, after this one.
   }
-  // The commit cancelled the park: the goroutine runs again, after this one.
-  parked.state.store(GState::kRunnable, std::memory_order_relaxed);
-  pushLocal(*static_cast<Worker*>(currentWorkerFor(this)), &parked);
+  // A yield (or a cancelled park): runnable again, behind what is queued (as in execute).
+  from.state.store(GState::kRunnable, std::memory_order_relaxed);
+  pushLocal(w, &from);
   wakeIfNoneSpinning();
 }
 

@@ -41,7 +41,8 @@ class WorkStealScheduler final : public Scheduler {
   void spawn(G& g) override;
   void ready(G& g, bool handoff) override;
   bool parkDirect(G& self) override;
-  void finishDirectPark(G& parked) override;
+  bool yieldDirect(G& self) override;
+  void finishDirectSwitch(G& from) override;
   void schedulePoint(G&, const Op&) override {}
   Nanos now() override;
   void addTimer(TimerNode& t) override;
@@ -56,6 +57,9 @@ class WorkStealScheduler final : public Scheduler {
   void workerLoop(Worker& w);
   void execute(Worker& w, G* g);
   G* findRunnable(Worker& w);
+  // The calling worker, when a direct switch may skip findRunnable now; null otherwise.
+  Worker* directSwitchWorker();
+  void switchDirect(Worker& w, G& self, G& next);
   G* stealFrom(Worker& w, bool stealNext);
   void pushLocal(Worker& w, G* g);
   void pushGlobal(G* g);

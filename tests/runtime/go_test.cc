@@ -229,6 +229,45 @@ TEST_P(GoTest, HandedOffGoroutineRunsWhileItsSenderPolls) {
   });
 }
 
+// A yield hands the worker straight to the next queued goroutine (a direct switch), which may
+// be one that has never run: it starts, and the yielder is requeued behind it. Goroutines that
+// yield in turn keep their identities and all finish; on one worker, as in Go with
+// GOMAXPROCS=1, a goroutine spawned before a yield runs before the yielder resumes.
+TEST_P(GoTest, YieldHandsTheWorkerToTheNextGoroutine) {
+  const bool oneWorker = !deterministic() && GetParam().workers == 1;
+  run([oneWorker] {
+    Atomic<bool> started{false};
+    WaitGroup wg;
+    wg.add(1);
+    go([&] {
+      started.store(true);
+      wg.done();
+    });
+    yield();
+    if (oneWorker) {
+      EXPECT_TRUE(started.load());
+    }
+    wg.wait();
+
+    constexpr int kYielders = 3, kRounds = 200;
+    Atomic<int> rounds[kYielders];
+    wg.add(kYielders);
+    for (int i = 0; i < kYielders; ++i) {
+      go([&, i] {
+        const GoroutineId me = currentGoroutineId();
+        for (int r = 0; r < kRounds; ++r) {
+          rounds[i].add(1);
+          yield();
+          EXPECT_EQ(currentGoroutineId(), me);
+        }
+        wg.done();
+      });
+    }
+    wg.wait();
+    for (auto& r : rounds) EXPECT_EQ(r.load(), kRounds);
+  });
+}
+
 // A due timer fires even while the worker always has a runnable goroutine: here one that
 // yields in a loop until main, asleep, wakes. On one worker the yielder was picked again from
 // the local queue at every round and main's timer never fired (production only, as above).
