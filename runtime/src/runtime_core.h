@@ -57,7 +57,7 @@ class RuntimeCore {
 
   // resume() switches from the scheduler context `here` into `g` and returns the goroutine
   // that switches back to `here` (with its switchReason saying why): g, or one that g (or a
-  // successor) handed the CPU to directly (Scheduler::parkDirect). Sets the thread's current
+  // successor) handed the CPU to directly (Scheduler::parkDirect, yieldDirect). Sets the thread's current
   // G around the switch.
   G& resume(G& g, FiberContext& here);
   // finishExit() recycles a goroutine that switched out with SwitchReason::kExit.

@@ -193,52 +193,37 @@ void WorkStealScheduler::execute(Worker& w, G* g) {
 // budget counts in execute), the periodic look at the global queue and a due timer send the
 // switch down the common path. The parked goroutine's commit, or the yielder's requeue, runs
 // on the next goroutine's side (finishDirectSwitch), after the jump has saved its context.
-// Both helpers are inlined into the two direct paths: a ping-pong round trip takes two.
-[[gnu::always_inline]] inline WorkStealScheduler::Worker* WorkStealScheduler::directSwitchWorker() {
+//
+// A park takes runnext only (the goroutine the hand-off just readied); a yield takes what
+// findRunnable would, runnext and then the queue's head. With nobody there, the common path
+// looks further (global queue, stealing). Inlined into both: a round trip makes two.
+[[gnu::always_inline]] inline bool WorkStealScheduler::switchDirect(G& self, bool queueToo) {
   if (stop_.load(std::memory_order_relaxed) || mainExited_.load(std::memory_order_relaxed) ||
       rt_.stopping()) {
-    return nullptr;
+    return false;
   }
   auto* w = static_cast<Worker*>(currentWorkerFor(this));
   // The common path's findRunnable would see this schedTick: on a fairness tick, let it.
-  if (w == nullptr || w->schedTick % kGlobalCheckInterval == 0) return nullptr;
+  if (w == nullptr || w->schedTick % kGlobalCheckInterval == 0) return false;
   if (const Nanos when = nextWhen_.load(std::memory_order_acquire);
       when != kNever && when <= coarseNow()) {
-    return nullptr;
+    return false;
   }
-  return w;
-}
-
-[[gnu::always_inline]] inline void WorkStealScheduler::switchDirect(Worker& w, G& self,
-                                                                  G& next) {
-  ++w.schedTick;
+  G* next = queueToo ? w->runq.pop() : w->runq.takeNext();
+  if (next == nullptr) return false;
+  ++w->schedTick;
   if (!self.stack.canaryIntact()) [[unlikely]] fatalStackOverflow(self);
-  next.directFrom = &self;
-  next.returnTo = self.returnTo;
-  next.started = true;
-  next.state.store(GState::kRunning, std::memory_order_relaxed);
-  setCurrentG(&next);
-  FiberContext::switchTo(self.ctx, next.ctx);
-}
-
-bool WorkStealScheduler::parkDirect(G& self) {
-  Worker* w = directSwitchWorker();
-  if (w == nullptr) return false;
-  G* next = w->runq.takeNext();
-  if (next == nullptr) return false;
-  switchDirect(*w, self, *next);
+  next->directFrom = &self;
+  next->returnTo = self.returnTo;
+  next->started = true;
+  next->state.store(GState::kRunning, std::memory_order_relaxed);
+  setCurrentG(next);
+  FiberContext::switchTo(self.ctx, next->ctx);
   return true;
 }
 
-bool WorkStealScheduler::yieldDirect(G& self) {
-  Worker* w = directSwitchWorker();
-  if (w == nullptr) return false;
-  // Nobody else queued here: the common path looks further (global queue, stealing).
-  G* next = w->runq.pop();
-  if (next == nullptr) return false;
-  switchDirect(*w, self, *next);
-  return true;
-}
+bool WorkStealScheduler::parkDirect(G& self) { return switchDirect(self, false); }
+bool WorkStealScheduler::yieldDirect(G& self) { return switchDirect(self, true); }
 
 void WorkStealScheduler::finishDirectSwitch(G& from) {
   Worker& w = *static_cast<Worker*>(currentWorkerFor(this));

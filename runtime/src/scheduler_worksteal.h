@@ -57,9 +57,8 @@ class WorkStealScheduler final : public Scheduler {
   void workerLoop(Worker& w);
   void execute(Worker& w, G* g);
   G* findRunnable(Worker& w);
-  // The calling worker, when a direct switch may skip findRunnable now; null otherwise.
-  Worker* directSwitchWorker();
-  void switchDirect(Worker& w, G& self, G& next);
+  // The body of parkDirect (queueToo false) and yieldDirect (true).
+  bool switchDirect(G& self, bool queueToo);
   G* stealFrom(Worker& w, bool stealNext);
   void pushLocal(Worker& w, G* g);
   void pushGlobal(G* g);
