@@ -82,13 +82,17 @@ std::uint64_t runtimeRandomU64() {
   return z ^ (z >> 31);
 }
 
+namespace {
+[[noreturn, gnu::cold, gnu::noinline]] void calledOutsideGoroutine(const char* what) {
+  usageError(std::string("weft: ") + what +
+             " called outside a goroutine; call it from the function given to "
+             "weft::Runtime::run or from a goroutine started with weft::go");
+}
+}  // namespace
+
 G& requireG(const char* what) {
   G* g = currentG();
-  if (g == nullptr) [[unlikely]] {
-    usageError(std::string("weft: ") + what +
-               " called outside a goroutine; call it from the function given to "
-               "weft::Runtime::run or from a goroutine started with weft::go");
-  }
+  if (g == nullptr) [[unlikely]] calledOutsideGoroutine(what);
   return *g;
 }
 

@@ -289,6 +289,7 @@ void RuntimeCore::goroutineEntry(void* arg) {
   raceGoEnd(g);
   g.switchReason = SwitchReason::kExit;
   g.state.store(GState::kDead, std::memory_order_relaxed);
+  g.sched->exitDirect(g);  // returns only if the scheduler declined
   FiberContext::switchToFinal(g.ctx, *g.returnTo);
 }
 

@@ -108,6 +108,11 @@ class Scheduler {
   virtual bool parkDirect(G& /*self*/) { return false; }
   virtual bool yieldDirect(G& /*self*/) { return false; }
   virtual void finishDirectSwitch(G& /*from*/) {}
+  // exitDirect(): the same for a goroutine whose body has finished (self.state kDead,
+  // self.switchReason kExit). A scheduler that takes it over finishes the exit and switches
+  // straight to the next goroutine, never returning; returning declines (the goroutine then
+  // switches to self.returnTo, and the scheduler's context finishes the exit).
+  virtual void exitDirect(G& /*self*/) {}
 
   // schedulePoint() announces a visible operation by the current goroutine. Only called when
   // interceptsOps() (the production scheduler ignores them, so primitives test the flag inline).

@@ -94,15 +94,15 @@ namespace {
 }
 }  // namespace
 
-// choose() asks the strategy among cands_, which includes `current` when it may go on.
+// ask() is the strategy's decision among cands_ (at least two), which include `current` when
+// it may go on.
 // (A branch-free lookup of the answer, scanning all of ids_ with a conditional move, measured
 // 2.5% slower than this early-exit search.)
-G* DeterministicScheduler::choose(G* current, bool yielding) {
-  if (count_ == 1) return cands_[0];
-  const sim::GoroutineId currentId = current != nullptr ? current->id : sim::kNoGoroutine;
-  const sim::GoroutineId pick =
-      answerer_->next(std::span<const sim::GoroutineId>(ids_.data(), count_), currentId, yielding);
-  if (log_ != nullptr) log_->recordRun(pick, currentId, yielding);
+G* DeterministicScheduler::ask(G* current, bool yielding) {
+  const sim::GoroutineId pick = answerer_->next(
+      std::span<const sim::GoroutineId>(ids_.data(), count_),
+      current != nullptr ? current->id : sim::kNoGoroutine, yielding);
+  if (log_ != nullptr) log_->recordRun(pick);
   for (std::size_t i = 0; i < count_; ++i) {
     if (ids_[i] == pick) return cands_[i];
   }
@@ -139,12 +139,15 @@ void DeterministicScheduler::schedulePoint(G& self, const Op& op) {
     return;
   }
   if (count_ > 1 && !rt_.failed()) {
-    G* pick = choose(&self, op.kind == OpKind::kYield);
-    if (pick != &self) preempt(self, *pick);
+    const bool yielding = op.kind == OpKind::kYield;
+    G* pick = ask(&self, yielding);
+    if (pick != &self) preempt(self, *pick, yielding);
   }
-  if (opObserver_ != nullptr) {
-    opObserver_->onOp(sim::OpEvent{++ops_, self.id, op.kind, op.object, op.site, op.name});
-  }
+  if (opObserver_ != nullptr) reportOp(self, op);
+}
+
+void DeterministicScheduler::reportOp(G& self, const Op& op) {
+  opObserver_->onOp(sim::OpEvent{++ops_, self.id, op.kind, op.object, op.site, op.name});
 }
 
 void DeterministicScheduler::stopAtPoint(G& self) {
@@ -168,7 +171,8 @@ void DeterministicScheduler::stopAtPoint(G& self) {
   switchToLoop(self);  // never resumed except to be unwound
 }
 
-void DeterministicScheduler::preempt(G& self, G& pick) {
+void DeterministicScheduler::preempt(G& self, G& pick, bool yielding) {
+  if (log_ != nullptr && !yielding) log_->recordPreemption();
   if (scheduleObserver_ != nullptr) scheduleObserver_->onPreempt(self.id, pick.id);
   self.state.store(GState::kRunnable, std::memory_order_relaxed);
   if (drainExhausted()) {
@@ -190,7 +194,7 @@ bool DeterministicScheduler::parkDirect(G& self) {
   removeCandidate(self);
   if (scheduleObserver_ != nullptr) scheduleObserver_->onBlock(self.id, toString(self.waitReason));
   if (count_ != 0 && !rt_.failed() && !drainExhausted()) {
-    switchDirect(self, *choose(nullptr, false));
+    switchDirect(self, *choose());
   } else {
     switchToLoop(self);  // nobody runnable: timers, deadlock or the end of the run
   }
@@ -201,6 +205,26 @@ bool DeterministicScheduler::yieldDirect(G& /*self*/) {
   // weft::yield()'s scheduling point (OpKind::kYield) already let the strategy pick anyone,
   // with `yielding` set; there is nothing more to do.
   return !rt_.stopping();
+}
+
+// An exit is committed on the exiting goroutine's own stack, like a park: the record and its
+// stack go back to the pool before the switch, and nothing can take them before the switch
+// is over (one thread; the next newG runs on another goroutine). Main's exit, and an exit
+// that leaves nobody to run, go through run(), which handles the end of the run.
+void DeterministicScheduler::exitDirect(G& self) {
+  if (&self == main_ || count_ <= 1 || rt_.failed() || drainExhausted()) return;
+  if (!self.stack.canaryIntact()) [[unlikely]] fatalStackOverflow(self);
+  finishExit(self);
+  G& next = *choose();
+  if (mainExited_) ++drainResumes_;
+  enter(next);
+  FiberContext::switchToFinal(self.ctx, next.ctx);
+}
+
+void DeterministicScheduler::finishExit(G& g) {
+  removeCandidate(g);
+  if (lifecycleObserver_ != nullptr) lifecycleObserver_->onExit(g.id);
+  rt_.finishExit(g);
 }
 
 bool DeterministicScheduler::fireDueTimers() {
@@ -266,7 +290,7 @@ void DeterministicScheduler::run(G& main) {
       rt_.recordFatal(FatalError("all goroutines are asleep - deadlock!", rt_.goroutineDump()));
       break;
     }
-    G* g = choose(nullptr, false);
+    G* g = choose();
     enter(*g);
     FiberContext::switchTo(ctx_, g->ctx);
     // Some goroutine switched back here: it exited, or parked/was preempted with nobody (or
@@ -277,9 +301,7 @@ void DeterministicScheduler::run(G& main) {
     if (!back->stack.canaryIntact()) [[unlikely]] fatalStackOverflow(*back);
     if (back->switchReason == SwitchReason::kExit) {
       const bool wasMain = back == main_;
-      removeCandidate(*back);
-      if (lifecycleObserver_ != nullptr) lifecycleObserver_->onExit(back->id);
-      rt_.finishExit(*back);
+      finishExit(*back);
       // Main returned: drain (see Scheduler::run), without advancing virtual time.
       if (wasMain) mainExited_ = true;
     }

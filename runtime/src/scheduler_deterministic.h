@@ -53,6 +53,7 @@ class DeterministicScheduler final : public Scheduler {
   void schedulePoint(G& self, const Op& op) override;
   bool parkDirect(G& self) override;
   bool yieldDirect(G& self) override;
+  void exitDirect(G& self) override;
   Nanos now() override { return now_; }
   void addTimer(TimerNode& t) override;
   bool removeTimer(TimerNode& t) override;
@@ -72,13 +73,17 @@ class DeterministicScheduler final : public Scheduler {
   void removeCandidate(G& g);
   void growCandidates();
   void selectObservers();
-  G* choose(G* current, bool yielding);
+  // choose() picks who runs after a goroutine blocked or exited (nobody is current).
+  G* choose() { return count_ == 1 ? cands_[0] : ask(nullptr, false); }
+  G* ask(G* current, bool yielding);
   [[gnu::noinline]] void stopAtPoint(G& self);
-  [[gnu::noinline]] void preempt(G& self, G& pick);
+  [[gnu::noinline]] void preempt(G& self, G& pick, bool yielding);
+  [[gnu::noinline]] void reportOp(G& self, const Op& op);
   bool fireDueTimers();
   void enter(G& g);
   void switchDirect(G& from, G& to);
   void switchToLoop(G& from);
+  void finishExit(G& g);
   bool drainExhausted() const { return mainExited_ && drainResumes_ > kDrainBudget; }
 
   RuntimeCore& rt_;

@@ -8,6 +8,7 @@
 // answers the same way given the same questions reproduces the execution exactly.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -37,15 +38,34 @@ struct DecisionLog {
     decisions.clear();
     preemptions = runDecisions = 0;
   }
+  // The engine records a run decision, then, when it switches away from a goroutine that
+  // could have gone on and was not yielding, the preemption.
+  void recordRun(GoroutineId pick) {
+    append({Decision::Kind::kRun, pick});
+    ++runDecisions;
+  }
+  void recordPreemption() { ++preemptions; }
+  // Both at once, for a strategy that records the answers of another.
   void recordRun(GoroutineId pick, GoroutineId current, bool yielding) {
-    decisions.push_back({Decision::Kind::kRun, pick});
+    recordRun(pick);
     // Bitwise, not &&: under a random walk whether a decision preempts is a coin flip, and a
     // mispredicted branch here would cost more than the rest of the recording.
     preemptions += static_cast<std::uint64_t>((current != kNoGoroutine) & (current != pick) &
                                               !yielding);
-    ++runDecisions;
   }
-  void recordRandom(std::uint64_t value) { decisions.push_back({Decision::Kind::kRandom, value}); }
+  void recordRandom(std::uint64_t value) { append({Decision::Kind::kRandom, value}); }
+
+ private:
+  // The engine appends at nearly every scheduling point: the growth is outlined, so that the
+  // append inlined there is a store and an increment (and needs no spare registers).
+  void append(Decision d) {
+    if (decisions.size() == decisions.capacity()) [[unlikely]] grow();
+    if (decisions.size() == decisions.capacity()) __builtin_unreachable();
+    decisions.push_back(d);
+  }
+  [[gnu::noinline, gnu::cold]] void grow() {
+    decisions.reserve(std::max<std::size_t>(64, 2 * decisions.capacity()));
+  }
 };
 
 class Strategy {
