@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "context/stack.h"
 #include "weft/internal/sanitizers.h"
 #include "weft/sim/strategy.h"
 #include "weft/weft.h"
@@ -133,6 +135,41 @@ TEST(Stack, StacksArePooledAcrossGoroutinesAndRuns) {
   });
   EXPECT_EQ(rt.mappedStacks(), mapped);
   EXPECT_EQ(rt.stacksInUse(), 0u);
+}
+
+// A pool that is destroyed leaves its stacks to the next pool of the same stack size, mapped
+// and warm: the bytes written there survive (a fresh mapping would read as zeros), and a pool
+// of another size does not take them.
+TEST(Stack, ANewPoolAdoptsTheStacksOfADestroyedOne) {
+  if (kSanitized) GTEST_SKIP() << "sanitizer builds keep no spare stacks";
+  constexpr std::size_t kOddSize = 88 * 1024;  // a size no other test's pools use
+  constexpr unsigned char kMark = 0xA5;
+  void* low = nullptr;
+  {
+    internal::StackPool pool(kOddSize);
+    internal::Stack s = pool.acquire();
+    low = s.low;
+    static_cast<unsigned char*>(s.low)[s.size - 1] = kMark;
+    pool.release(s);
+  }
+  {
+    internal::StackPool otherSize(kOddSize + 4096);
+    internal::Stack s = otherSize.acquire();
+    EXPECT_NE(s.low, low);
+    otherSize.release(s);
+  }
+  internal::StackPool pool(kOddSize);
+  bool adopted = false;
+  std::vector<internal::Stack> taken;
+  for (std::size_t i = 0; i < internal::StackPool::kBatch && !adopted; ++i) {
+    taken.push_back(pool.acquire());
+    const internal::Stack& s = taken.back();
+    if (s.low != low) continue;
+    adopted = true;
+    EXPECT_EQ(static_cast<unsigned char*>(s.low)[s.size - 1], kMark);
+  }
+  EXPECT_TRUE(adopted) << "the destroyed pool's stack was not handed out again";
+  for (const internal::Stack& s : taken) pool.release(s);
 }
 
 }  // namespace

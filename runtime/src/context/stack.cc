@@ -15,6 +15,7 @@
 #include <fstream>
 #include <new>
 
+#include "context/sanitizer_fiber.h"
 #include "g.h"
 
 namespace weft::internal {
@@ -25,6 +26,53 @@ std::size_t readMaxMapCount() {
   std::size_t n = 0;
   if (in >> n && n > 0) return n;
   return 65530;
+}
+
+// The process's spare stacks: a destroyed pool leaves up to kLimit of its stacks here, mapped,
+// guarded and warm, for the next pool to adopt before it maps any (a test that explores runs
+// one Runtime per explore() call, and mapping a batch costs an mmap, two madvise calls and, at
+// the end, an munmap: ~80 us, as much as 70 executions of a small body). Sanitizer builds keep
+// none: their shadow state belongs to the pool that used the stack.
+class SpareStacks {
+ public:
+  static constexpr std::size_t kLimit = 2 * StackPool::kBatch;
+
+  // Moves up to kLimit stacks out of `from`, the most recently released first. The oldest
+  // spares make room (the next pool most likely wants the last one's stack size): they are
+  // moved into `from`, for the caller to unmap.
+  void give(std::vector<Stack>& from) {
+    if (sanitizer::kTsan || sanitizer::kAsan) return;
+    std::lock_guard lock(mu_);
+    const std::size_t n = std::min(from.size(), kLimit);
+    const std::size_t excess = stacks_.size() + n > kLimit ? stacks_.size() + n - kLimit : 0;
+    std::vector<Stack> kept(from.end() - static_cast<std::ptrdiff_t>(n), from.end());
+    from.resize(from.size() - n);
+    from.insert(from.end(), stacks_.begin(), stacks_.begin() + static_cast<std::ptrdiff_t>(excess));
+    stacks_.erase(stacks_.begin(), stacks_.begin() + static_cast<std::ptrdiff_t>(excess));
+    stacks_.insert(stacks_.end(), kept.begin(), kept.end());
+  }
+  // Moves every spare of `usable` bytes into `to`; returns how many.
+  std::size_t take(std::size_t usable, std::vector<Stack>& to) {
+    std::lock_guard lock(mu_);
+    std::size_t taken = 0;
+    for (std::size_t i = stacks_.size(); i-- > 0;) {
+      if (stacks_[i].size != usable) continue;
+      to.push_back(stacks_[i]);
+      stacks_[i] = stacks_.back();
+      stacks_.pop_back();
+      ++taken;
+    }
+    return taken;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Stack> stacks_;  // guarded by mu_
+};
+
+SpareStacks& spareStacks() {
+  static SpareStacks* spares = new SpareStacks;  // never destroyed: pools may outlive statics
+  return *spares;
 }
 }  // namespace
 
@@ -86,10 +134,14 @@ StackPool::StackPool(std::size_t stackSize)
   lightGuards_ = lightGuards;
   // mprotect'ed guards: two mappings per stack; leave a quarter of the limit to the rest of
   // the process.
-  guardBudget_ = readMaxMapCount() * 3 / 4 / 2;
+  static const std::size_t maxMapCount = readMaxMapCount();
+  guardBudget_ = maxMapCount * 3 / 4 / 2;
 }
 
 StackPool::~StackPool() {
+  // Stacks mapped one by one (mprotect'ed guards) are counted against this pool's budget only:
+  // only batch-mapped ones, which cost no mapping of their own, are left as spares.
+  if (lightGuards_) spareStacks().give(free_);
   // Batches (and often consecutive mmaps) are contiguous: one munmap per contiguous run, not
   // per stack. Each munmap flushes the TLBs of every CPU the process ran on (~10 us here).
   std::sort(free_.begin(), free_.end(),
@@ -127,7 +179,20 @@ Stack StackPool::acquire() {
       return s;
     }
   }
-  if (lightGuards_) return mapBatch();
+  if (lightGuards_) {
+    {
+      std::lock_guard lock(mu_);
+      const std::size_t adopted =
+          spareStacks().take((stackSize_ + pageSize_ - 1) / pageSize_ * pageSize_, free_);
+      mapped_ += adopted;
+      if (!free_.empty()) {
+        Stack s = free_.back();
+        free_.pop_back();
+        return s;
+      }
+    }
+    return mapBatch();
+  }
   {
     std::lock_guard lock(mu_);
     ++mapped_;

@@ -18,7 +18,9 @@
 //  - Every Stack returned by acquire() has size() == stackSize() usable bytes above its guard.
 //  - A released stack keeps its pages (warm) until the pool is destroyed. (RuntimeCore keeps
 //    each idle goroutine record's stack with it, so stacks come back here only at teardown,
-//    where the pool unmaps them a contiguous run at a time.)
+//    where the pool leaves up to 64 batch-mapped stacks to the process's spares, which the
+//    next pool adopts before mapping any, and unmaps the rest a contiguous run at a time.)
+//  - mappedCount() counts the stacks this pool mapped or adopted.
 //  - Nothing here touches a stack's usable pages except the canary of an unguarded stack.
 #pragma once
 
