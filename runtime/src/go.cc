@@ -10,7 +10,7 @@
 namespace weft {
 
 namespace internal {
-GoroutineId spawnGoroutine(Task body, std::string name, std::source_location site) {
+GoroutineId spawnGoroutine(Task&& body, std::string&& name, std::source_location site) {
   RuntimeScope runtime;
   G& self = requireG("weft::go");
   schedulePoint(OpKind::kGo, nullptr);

@@ -125,7 +125,7 @@ std::unique_ptr<Scheduler> RuntimeCore::makeScheduler() {
   return std::make_unique<WorkStealScheduler>(*this, config_.workers);
 }
 
-G* RuntimeCore::newG(Task body, std::string name, std::source_location spawnSite) {
+G* RuntimeCore::newG(Task&& body, std::string&& name, std::source_location spawnSite) {
   G* g = takeFreeG();
   const bool fresh = g == nullptr;
   if (fresh) {

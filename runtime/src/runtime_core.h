@@ -53,7 +53,7 @@ class RuntimeCore {
 
   // newG() takes a goroutine record (with a stack) from the pool and prepares it to run
   // `body`. The caller hands it to Scheduler::spawn.
-  G* newG(Task body, std::string name, std::source_location spawnSite);
+  G* newG(Task&& body, std::string&& name, std::source_location spawnSite);
 
   // resume() switches from the scheduler context `here` into `g` and returns the goroutine
   // that switches back to `here` (with its switchReason saying why): g, or one that g (or a

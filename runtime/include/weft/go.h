@@ -27,7 +27,7 @@ struct Named {
 };
 
 namespace internal {
-GoroutineId spawnGoroutine(Task body, std::string name, std::source_location site);
+GoroutineId spawnGoroutine(Task&& body, std::string&& name, std::source_location site);
 
 template <class F, class... Args>
 Task bindTask(F&& f, Args&&... args) {
