@@ -74,10 +74,12 @@ class DeterministicScheduler final : public Scheduler {
   void growCandidates();
   void selectObservers();
   // choose() picks who runs after a goroutine blocked or exited (nobody is current).
-  G* choose() { return count_ == 1 ? cands_[0] : ask(nullptr, false); }
-  G* ask(G* current, bool yielding);
+  G* choose() { return count_ == 1 ? cands_[0] : chooseAmong(); }
+  [[gnu::noinline]] G* chooseAmong();
+  inline sim::GoroutineId ask(sim::GoroutineId current, bool yielding);
+  inline G& find(sim::GoroutineId pick);
   [[gnu::noinline]] void stopAtPoint(G& self);
-  [[gnu::noinline]] void preempt(G& self, G& pick, bool yielding);
+  [[gnu::noinline]] void preempt(G& self, sim::GoroutineId pick, bool yielding);
   [[gnu::noinline]] void reportOp(G& self, const Op& op);
   bool fireDueTimers();
   void enter(G& g);
