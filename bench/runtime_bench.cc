@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -30,6 +31,20 @@ long rssKiB(const char* field) {
     if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::string(field).size()));
   }
   return 0;
+}
+
+// What goroutines share in the contended workloads lives on the heap, a cache line per object,
+// as in Go, where it escapes to the heap (each object in a span of its size class): on main's
+// stack it would share lines with the frames main pushes at every call of its timed loop, and
+// the other worker's reads of it would bounce them (Gosched on two workers: 163 -> 72 ns).
+template <class T>
+struct alignas(64) OwnLine {
+  OwnLine() : value() {}
+  T value;
+};
+template <class T>
+std::unique_ptr<OwnLine<T>> onOwnLine() {
+  return std::make_unique<OwnLine<T>>();
 }
 
 // Go: BenchmarkChanSync, as an unbuffered ping-pong: one round trip per iteration.
@@ -110,14 +125,14 @@ void ChanCreation(benchmark::State& state) {
 // Go: BenchmarkGosched-like: yield() while another goroutine also yields, so it switches.
 void Gosched(benchmark::State& state) {
   inRuntime(state, [](benchmark::State& st) {
-    Atomic<bool> stop{false};
+    auto stop = onOwnLine<Atomic<bool>>();
     auto done = makeChan<Unit>();
     go([&, done] {
-      while (!stop.load()) yield();
+      while (!stop->value.load()) yield();
       done.send({});
     });
     for (auto _ : st) yield();
-    stop.store(true);
+    stop->value.store(true);
     done.recv();
   });
 }
@@ -191,26 +206,32 @@ void MutexUncontended(benchmark::State& state) {
 void MutexContended(benchmark::State& state) {
   const auto goroutines = static_cast<int>(state.range(1));
   inRuntime(state, [goroutines](benchmark::State& st) {
-    Mutex mu;
-    long counter = 0;
-    Atomic<bool> stop{false};
-    WaitGroup wg;
-    wg.add(goroutines - 1);
+    // Go's mu and counter are both 8-byte objects: neighbours in one span, so one line here.
+    struct Locked {
+      Mutex mu;
+      long counter = 0;
+    };
+    auto locked = onOwnLine<Locked>();
+    auto stop = onOwnLine<Atomic<bool>>();
+    auto wg = onOwnLine<WaitGroup>();
+    Mutex& mu = locked->value.mu;
+    long& counter = locked->value.counter;
+    wg->value.add(goroutines - 1);
     for (int g = 1; g < goroutines; ++g) {
       go([&] {
-        while (!stop.load()) {
+        while (!stop->value.load()) {
           std::lock_guard l(mu);
           ++counter;
         }
-        wg.done();
+        wg->value.done();
       });
     }
     for (auto _ : st) {
       std::lock_guard l(mu);
       ++counter;
     }
-    stop.store(true);
-    wg.wait();
+    stop->value.store(true);
+    wg->value.wait();
     benchmark::DoNotOptimize(counter);
   });
 }
@@ -218,14 +239,16 @@ void MutexContended(benchmark::State& state) {
 // Go: BenchmarkRWMutexWrite100-like read-mostly mix: 4 goroutines, one write per 100 ops.
 void RWMutexReadMostly(benchmark::State& state) {
   inRuntime(state, [](benchmark::State& st) {
-    RWMutex rw;
-    long value = 0;
-    Atomic<bool> stop{false};
-    WaitGroup wg;
-    wg.add(3);
+    auto rwLine = onOwnLine<RWMutex>();
+    auto valueLine = onOwnLine<long>();
+    auto stop = onOwnLine<Atomic<bool>>();
+    auto wg = onOwnLine<WaitGroup>();
+    RWMutex& rw = rwLine->value;
+    long& value = valueLine->value;
+    wg->value.add(3);
     for (int g = 0; g < 3; ++g) {
       go([&] {
-        for (int i = 0; !stop.load(); ++i) {
+        for (int i = 0; !stop->value.load(); ++i) {
           if (i % 100 == 0) {
             std::lock_guard l(rw);
             ++value;
@@ -234,7 +257,7 @@ void RWMutexReadMostly(benchmark::State& state) {
             benchmark::DoNotOptimize(value);
           }
         }
-        wg.done();
+        wg->value.done();
       });
     }
     int i = 0;
@@ -247,8 +270,8 @@ void RWMutexReadMostly(benchmark::State& state) {
         benchmark::DoNotOptimize(value);
       }
     }
-    stop.store(true);
-    wg.wait();
+    stop->value.store(true);
+    wg->value.wait();
   });
 }
 
