@@ -337,7 +337,7 @@ void Once::exitSlow() {
 
 // ---- WaitGroup ------------------------------------------------------------------------------
 
-void WaitGroup::add(int delta, std::source_location where) {
+void WaitGroup::addAnnounced(int delta, std::source_location where) {
   internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kWaitGroupAdd, this, id_);
   // Every Done happens before the Wait it releases.
@@ -346,11 +346,18 @@ void WaitGroup::add(int delta, std::source_location where) {
       state_.fetch_add(static_cast<std::uint64_t>(static_cast<std::int64_t>(delta)) << 32,
                        std::memory_order_acq_rel) +
       (static_cast<std::uint64_t>(static_cast<std::int64_t>(delta)) << 32);
-  const auto v = static_cast<std::int32_t>(state >> 32);
-  const auto w = static_cast<std::uint32_t>(state);
   // The first increment must be synchronized with Wait: model it as a read of the semaphore,
   // which a Wait with no waiters yet "writes" (Go: race.Read(&wg.sema)).
-  if (delta > 0 && v == delta) internal::syncAccess(&sema_, false, id_, where);
+  if (delta > 0 && static_cast<std::int32_t>(state >> 32) == delta) {
+    internal::syncAccess(&sema_, false, id_, where);
+  }
+  settle(state, delta);
+}
+
+void WaitGroup::settle(std::uint64_t state, int delta) {
+  internal::RuntimeScope runtime;  // reached from the inline add() too
+  const auto v = static_cast<std::int32_t>(state >> 32);
+  const auto w = static_cast<std::uint32_t>(state);
   if (v < 0) internal::syncPanic("sync: negative WaitGroup counter");
   if (w != 0 && delta > 0 && v == delta) {
     internal::syncPanic("sync: WaitGroup misuse: Add called concurrently with Wait");
@@ -365,7 +372,7 @@ void WaitGroup::add(int delta, std::source_location where) {
   internal::semreleaseAll(sema_, w);  // last access: a waiter may destroy the WaitGroup
 }
 
-void WaitGroup::wait(std::source_location where) {
+void WaitGroup::waitAnnounced(std::source_location where) {
   internal::RuntimeScope runtime;
   internal::syncPoint(OpKind::kWaitGroupWait, this, id_);
   std::uint64_t state = state_.load(std::memory_order_acquire);

@@ -240,11 +240,37 @@ class WaitGroup : public internal::SyncObject {
                      std::source_location site = std::source_location::current())
       : SyncObject(name, site) {}
 
-  void add(int delta, std::source_location where = std::source_location::current());
+  // The common paths are inline, as for Mutex: with no hooks active (deterministic mode, race
+  // detection), an add that leaves no waiter to wake is one atomic add and a test, and a wait
+  // on a zero counter one load.
+  void add(int delta, std::source_location where = std::source_location::current()) {
+    if (!internal::hooksActive()) [[likely]] {
+      const std::uint64_t d = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta)) << 32;
+      const std::uint64_t state = state_.fetch_add(d, std::memory_order_acq_rel) + d;
+      // No waiters, and the counter did not go negative: nothing to report or wake.
+      if (static_cast<std::uint32_t>(state) == 0 && static_cast<std::int32_t>(state >> 32) >= 0) {
+        return;
+      }
+      settle(state, delta);
+      return;
+    }
+    addAnnounced(delta, where);
+  }
   void done(std::source_location where = std::source_location::current()) { add(-1, where); }
-  void wait(std::source_location where = std::source_location::current());
+  void wait(std::source_location where = std::source_location::current()) {
+    if (!internal::hooksActive() && (state_.load(std::memory_order_acquire) >> 32) == 0)
+        [[likely]] {
+      return;
+    }
+    waitAnnounced(where);
+  }
 
  private:
+  void addAnnounced(int delta, std::source_location where);
+  // The rest of an add once the counter moved to `state`: misuse panics, or waking the waiters.
+  void settle(std::uint64_t state, int delta);
+  void waitAnnounced(std::source_location where);
+
   std::atomic<std::uint64_t> state_{0};  // high 32 bits: counter; low 32 bits: waiters
   internal::Sema sema_;
 };
