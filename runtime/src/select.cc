@@ -1,6 +1,8 @@
 // select (Go: runtime/select.go selectgo), split into its passes:
 //   pollOrder()   a uniformly random permutation of the non-nil cases (randomness from the
 //                 scheduler, so deterministic mode records it)
+//   tryEachReady()   production only: the first ready case in poll order, one channel locked
+//                 at a time (most selects find one; the passes below run only if none did)
 //   lockOrder()   the cases sorted by channel address, so that concurrent selects lock
 //                 channels in one global order (no lock inversion)
 //   pass1TryReady()  with all channels locked, take the first ready case in poll order
@@ -13,6 +15,7 @@
 #include "mutants.h"
 #include "park.h"
 #include "race.h"
+#include "weft/internal/sync_abi.h"
 
 namespace weft::internal {
 
@@ -69,49 +72,78 @@ struct SelectImpl {
     }
   }
 
-  // Returns the chosen case, or -1. On a ready case all locks are released on return; on
-  // "closed channel send" it panics after unlocking.
+  // tryCase() completes case i if it can proceed, its channel locked by the caller, and
+  // perhaps others: releaseOthers() unlocks every held lock but that channel's. On success (and
+  // before the panic of a send on a closed channel) every lock is released; otherwise all are
+  // still held.
+  template <class ReleaseOthers>
+  bool tryCase(std::uint16_t i, ReleaseOthers releaseOthers) {
+    SelectCase& cs = cases[i];
+    ChanCore* c = cs.chan;
+    if (cs.isSend) {
+      raceAccess(c->raceAddr(), false, &c->site_);
+      if (c->closed_.load(std::memory_order_relaxed)) {
+        releaseOthers();
+        c->lock_.unlock();
+        panicWith("send on closed channel");
+      }
+      if (Waiter* w = c->recvq_.dequeue()) {
+        releaseOthers();
+        c->sendToWaiter(w, cs.elem);
+        return true;
+      }
+      if (c->count_.load(std::memory_order_relaxed) < c->cap_) {
+        c->putInBuffer(cs.elem);
+        releaseOthers();
+        c->lock_.unlock();
+        return true;
+      }
+      return false;
+    }
+    if (Waiter* w = c->sendq_.dequeue()) {
+      releaseOthers();
+      c->recvFromWaiter(w, cs.elem);
+      cs.received = true;
+      return true;
+    }
+    if (c->count_.load(std::memory_order_relaxed) > 0) {
+      c->takeFromBuffer(cs.elem);
+      cs.received = true;
+    } else if (c->closed_.load(std::memory_order_relaxed)) {
+      hbAcquire(c->raceAddr());
+      cs.received = false;
+    } else {
+      return false;
+    }
+    releaseOthers();
+    c->lock_.unlock();
+    return true;
+  }
+
+  // pass1TryReady(): with every channel locked, the first case in poll order that can proceed
+  // (Go's pass 1); -1, all locks still held, if none can.
   int pass1TryReady() {
     for (std::size_t k = 0; k < nPoll; ++k) {
       const std::uint16_t i = pollOrder[k];
-      SelectCase& cs = cases[i];
-      ChanCore* c = cs.chan;
-      if (cs.isSend) {
-        raceAccess(c->raceAddr(), false, &c->site_);
-        if (c->closed_.load(std::memory_order_relaxed)) {
-          unlockAll();
-          panicWith("send on closed channel");
-        }
-        if (Waiter* w = c->recvq_.dequeue()) {
-          unlockAllBut(c);
-          c->sendToWaiter(w, cs.elem);
-          return i;
-        }
-        if (c->count_.load(std::memory_order_relaxed) < c->cap_) {
-          c->putInBuffer(cs.elem);
-          unlockAll();
-          return i;
-        }
-      } else {
-        if (Waiter* w = c->sendq_.dequeue()) {
-          unlockAllBut(c);
-          c->recvFromWaiter(w, cs.elem);
-          cs.received = true;
-          return i;
-        }
-        if (c->count_.load(std::memory_order_relaxed) > 0) {
-          c->takeFromBuffer(cs.elem);
-          cs.received = true;
-          unlockAll();
-          return i;
-        }
-        if (c->closed_.load(std::memory_order_relaxed)) {
-          hbAcquire(c->raceAddr());
-          cs.received = false;
-          unlockAll();
-          return i;
-        }
-      }
+      ChanCore* c = cases[i].chan;
+      if (tryCase(i, [&] { unlockAllBut(c); })) return i;
+    }
+    return -1;
+  }
+
+  // tryEachReady(): the first case in poll order that can proceed, locking one channel at a
+  // time; -1, with nothing held, if none could. A case taken this way could proceed when it
+  // was taken, and those before it in poll order could not when they were looked at: every
+  // outcome is one Go's all-locked pass could give (with another poll order, if a case became
+  // ready meanwhile). Finding none proves nothing (a case may have become ready after it was
+  // looked at while a later one stopped being ready), so the all-locked passes follow.
+  int tryEachReady() {
+    for (std::size_t k = 0; k < nPoll; ++k) {
+      const std::uint16_t i = pollOrder[k];
+      ChanCore* c = cases[i].chan;
+      c->lock_.lock();
+      if (tryCase(i, [] {})) return i;
+      c->lock_.unlock();
     }
     return -1;
   }
@@ -133,6 +165,12 @@ int ChanCore::select(SelectCase* cases, std::size_t n, bool block, std::uint16_t
   if (s.nPoll == 0) {
     if (!block) return -1;
     parkForever(requireG("select with no ready case"), WaitReason::kSelectNoCases);
+  }
+  // Without hooks (production, no race detection), first try the cases one channel at a
+  // time: a select that finds a case ready skips sorting and locking every channel. Hooked
+  // runs keep Go's passes alone, so that deterministic mode reports exactly Go's accesses.
+  if (!hooksActive()) {
+    if (int chosen = s.tryEachReady(); chosen >= 0) return chosen;
   }
   s.buildLockOrder();
   s.lockAll();

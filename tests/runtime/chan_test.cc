@@ -148,6 +148,38 @@ TEST_P(ChanTest, NonblockRecvRaceSeesTheValueOrTheClose) {
   });
 }
 
+// A mover keeps a token in at least one of a and b at every instant (it fills one before it
+// drains the other), so a select over both with a default never takes the default: Go's
+// all-locked pass sees a ready case. (A select that looked at each channel at another instant
+// could see neither: a checked while empty, then b drained before it is looked at.) The
+// select puts a token it takes back where it found it.
+TEST_P(ChanTest, NonblockSelectNeverDefaultsWhileACaseIsAlwaysReady) {
+  const int n = deterministic() ? 200 : 4000 * kScale;
+  run([n] {
+    auto a = makeChan<int>(1), b = makeChan<int>(1);
+    a.send(0);
+    Atomic<bool> stop{false};
+    auto moverDone = makeChan<Unit>();
+    go([&stop, a, b, moverDone] {
+      while (!stop.load()) {
+        b.send(0);
+        a.recv();
+        a.send(0);
+        b.recv();
+      }
+      moverDone.send({});
+    });
+    int defaults = 0;
+    for (int i = 0; i < n; ++i) {
+      select(recv(a, [&](int v) { a.send(v); }), recv(b, [&](int v) { b.send(v); }),
+             otherwise([&] { ++defaults; }));
+    }
+    stop.store(true);
+    moverDone.recv();
+    EXPECT_EQ(defaults, 0) << "a select took its default while a case was ready";
+  });
+}
+
 // Go: TestSelfSelect: selecting send and receive on the same channel neither crashes nor
 // deadlocks, and on an unbuffered channel a goroutine never rendezvous with itself (on a
 // buffered one it may legitimately get back its own buffered value).
