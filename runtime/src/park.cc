@@ -57,6 +57,30 @@ void park(G& self, WaitReason reason, ParkCommit commit, void* arg) {
   afterSwitchIn(self);
 }
 
+void unwindingPoint(G& self, OpKind kind) {
+  RuntimeScope runtime;
+  bool mayBlock = false;
+  switch (kind) {
+    case OpKind::kChanSend:
+    case OpKind::kChanRecv:
+    case OpKind::kSelect:
+    case OpKind::kMutexLock:
+    case OpKind::kRLock:
+    case OpKind::kCondWait:
+    case OpKind::kWaitGroupWait:
+    case OpKind::kSleep:
+      mayBlock = true;
+      break;
+    default:
+      break;
+  }
+  if (mayBlock && std::uncaught_exceptions() == 0) throw GoexitUnwind{};
+  self.switchReason = SwitchReason::kYield;
+  FiberContext::switchTo(self.ctx, *self.returnTo);
+}
+
+void drainPoint(G& self) { yieldCurrent(self); }
+
 void parkForever(G& self, WaitReason reason) {
   park(self, reason, nullptr, nullptr);
   // Only forced unwinding resumes a goroutine parked forever, and that throws above; a resume

@@ -65,13 +65,27 @@ void cancelWaits(G& self);
 // yield() puts the current goroutine at the back of the run queue (Go: runtime.Gosched).
 void yieldCurrent(G& self);
 
-// Number of deterministic schedulers running anywhere in the process; production code reads
-// it once per visible operation (one relaxed load) to skip schedulePoint() entirely.
+// Number of runtimes anywhere in the process whose operations must reach schedulePoint(): the
+// deterministic schedulers running, and the runtimes unwinding leaked goroutines at shutdown
+// (RuntimeCore::unwindLeaked). Production code reads it once per visible operation (one
+// relaxed load) to skip schedulePoint() entirely.
 extern std::atomic<int> gInterceptingSchedulers;
 // Of those, the ones whose observer wants happens-before edges and checked accesses (a race
 // detector): the primitives' race hooks test this, so exploring without race detection does
 // not pay a call per hook.
 extern std::atomic<int> gEdgeObservingSchedulers;
+
+// unwindingPoint(): a goroutine being unwound at shutdown reached an operation (it was
+// resumed somewhere other than a park, or its operations never block): an operation that may
+// block throws GoexitUnwind, as its park would, unless an exception is already in flight;
+// any other hands control back to the unwinder, which gives up on the goroutine after a
+// budget of such returns.
+[[gnu::cold]] void unwindingPoint(G& self, OpKind kind);
+
+// drainPoint(): in production, after main returned, a goroutine reaching an operation yields
+// to its scheduler first, so that one whose operations never block is still bounded by the
+// drain's budget (and then unwound) instead of holding its worker for ever.
+[[gnu::cold]] void drainPoint(G& self);
 
 // schedulePoint() announces a visible operation by the current goroutine (if any).
 inline void schedulePoint(OpKind kind, const void* object,
@@ -79,9 +93,16 @@ inline void schedulePoint(OpKind kind, const void* object,
                           const char* name = nullptr) {
   if (gInterceptingSchedulers.load(std::memory_order_relaxed) == 0) [[likely]] return;
   G* g = currentG();
-  if (g != nullptr && g->sched->interceptsOps()) {
+  if (g == nullptr) return;
+  if (g->unwinding) [[unlikely]] {
+    unwindingPoint(*g, kind);
+    return;
+  }
+  if (g->sched->interceptsOps()) {
     sanitizer::RuntimeScope runtime;
     g->sched->schedulePoint(*g, Op{kind, object, site, name});
+  } else if (g->rt->mainDone()) [[unlikely]] {
+    drainPoint(*g);
   }
 }
 

@@ -287,10 +287,17 @@ void RuntimeCore::goroutineEntry(void* arg) {
     }
   }
   raceGoEnd(g);
+  if (&g == g.rt->main_) g.rt->mainReturned();
   g.switchReason = SwitchReason::kExit;
   g.state.store(GState::kDead, std::memory_order_relaxed);
   g.sched->exitDirect(g);  // returns only if the scheduler declined
   FiberContext::switchToFinal(g.ctx, *g.returnTo);
+}
+
+void RuntimeCore::mainReturned() {
+  // A deterministic scheduler intercepts every operation already and drains by itself.
+  if (!sched_->interceptsOps()) gInterceptingSchedulers.fetch_add(1, std::memory_order_relaxed);
+  mainDone_.store(true, std::memory_order_release);
 }
 
 void RuntimeCore::recordPanic(G& g, std::exception_ptr e) {
@@ -407,6 +414,9 @@ RunResult RuntimeCore::run(Task main, std::source_location where) {
       if (!failed()) result.leaked = liveGoroutines(false);
       unwindLeaked();
     }
+    if (mainDone_.load(std::memory_order_relaxed) && !sched_->interceptsOps()) {
+      gInterceptingSchedulers.fetch_sub(1, std::memory_order_relaxed);  // see mainReturned()
+    }
     sched_ = nullptr;
     main_ = nullptr;
     sched.reset();
@@ -418,6 +428,12 @@ RunResult RuntimeCore::run(Task main, std::source_location where) {
 }
 
 void RuntimeCore::unwindLeaked() {
+  // While unwinding, every operation reaches schedulePoint(), which sends a goroutine that
+  // was not resumed inside a park (it was preempted, or never blocks) back here, or unwinds it.
+  struct InterceptOps {
+    InterceptOps() { gInterceptingSchedulers.fetch_add(1, std::memory_order_relaxed); }
+    ~InterceptOps() { gInterceptingSchedulers.fetch_sub(1, std::memory_order_relaxed); }
+  } interceptOps;
   FiberContext here;
   here.initForThread();
   std::vector<G*> live;

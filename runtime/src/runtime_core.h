@@ -81,8 +81,11 @@ class RuntimeCore {
     failureHookArg_ = arg;
   }
 
-  // Main's body returned; the scheduler should stop.
+  // Main's body returned: the drain has begun (Scheduler::run). mainReturned() is called once,
+  // by main, right after its body; from then on to the end of the run, production operations
+  // reach schedulePoint() (see drainPoint in park.h).
   bool mainDone() const { return mainDone_.load(std::memory_order_acquire); }
+  void mainReturned();
 
   // True once the scheduler has stopped; ready() then only marks goroutines runnable.
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }

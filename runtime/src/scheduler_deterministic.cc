@@ -141,8 +141,8 @@ void DeterministicScheduler::switchToLoop(G& from) {
 // schedulePoint() runs at every visible operation, so it is kept a small leaf-like function:
 // the rare paths (unwinding, step limit) and the switch of a preemption are outlined.
 void DeterministicScheduler::schedulePoint(G& self, const Op& op) {
-  if (self.unwinding || ++steps_ > maxSteps_) [[unlikely]] {
-    stopAtPoint(self);
+  if (++steps_ > maxSteps_) [[unlikely]] {
+    stopAtStepLimit(self);
     return;
   }
   if (count_ > 1 && !rt_.failed()) {
@@ -157,24 +157,24 @@ void DeterministicScheduler::reportOp(G& self, const Op& op) {
   opObserver_->onOp(sim::OpEvent{++ops_, self.id, op.kind, op.object, op.site, op.name});
 }
 
-void DeterministicScheduler::stopAtPoint(G& self) {
-  if (self.unwinding) {
-    // Being unwound after the run: no decisions any more, but hand control back regularly so
-    // that a goroutine spinning in a destructor cannot hang the shutdown (unwindLeaked gives
-    // up on it after a budget).
-    self.switchReason = SwitchReason::kYield;
+// (A goroutine being unwound after the run never gets here: the inline schedulePoint()
+// hands it to unwindingPoint().)
+void DeterministicScheduler::stopAtStepLimit(G& self) {
+  self.switchReason = SwitchReason::kYield;
+  self.state.store(GState::kRunnable, std::memory_order_relaxed);
+  if (mainExited_) {
+    // Main has returned (Go would have exited): a goroutine still running is a leak, not a
+    // livelock. End the drain here; the goroutine is reported and unwound.
+    drainResumes_ = kDrainBudget + 1;
     switchToLoop(self);
     return;
   }
-  // Past maxSteps_.
   if (!rt_.failed()) {
     rt_.recordFailure(std::make_exception_ptr(StepLimitExceeded(fmt::format(
         "weft: execution exceeded {} scheduling points (Config::maxSteps, WEFT_MAX_STEPS); "
         "a livelock, or a body too large to explore",
         maxSteps_))));
   }
-  self.switchReason = SwitchReason::kYield;
-  self.state.store(GState::kRunnable, std::memory_order_relaxed);
   switchToLoop(self);  // never resumed except to be unwound
 }
 

@@ -78,7 +78,7 @@ class DeterministicScheduler final : public Scheduler {
   [[gnu::noinline]] G* chooseAmong();
   inline sim::GoroutineId ask(sim::GoroutineId current, bool yielding);
   inline G& find(sim::GoroutineId pick);
-  [[gnu::noinline]] void stopAtPoint(G& self);
+  [[gnu::noinline]] void stopAtStepLimit(G& self);
   [[gnu::noinline]] void preempt(G& self, sim::GoroutineId pick, bool yielding);
   [[gnu::noinline]] void reportOp(G& self, const Op& op);
   bool fireDueTimers();

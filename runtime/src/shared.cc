@@ -21,7 +21,8 @@ thread_local int tCellIgnored = 0;
 [[gnu::no_sanitize_thread, gnu::noinline]] int cellIgnored() { return tCellIgnored; }
 }  // namespace
 void cellValueBegin() {
-  const bool ignore = gInterceptingSchedulers.load(std::memory_order_relaxed) != 0;
+  G* g = currentG();
+  const bool ignore = g != nullptr && g->sched->interceptsOps();
   setCellIgnored(ignore ? 1 : 0);
   if (ignore) sanitizer::enterRuntime();
 }

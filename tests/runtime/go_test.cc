@@ -398,6 +398,35 @@ TEST_P(GoTest, LeakedGoroutinesAreReportedAndUnwound) {
   EXPECT_EQ(destroyed.load(), 3) << "leaked goroutines must be unwound";
 }
 
+// A goroutine whose operations never block (it shuttles a token between two buffered
+// channels) keeps running after main returns. Go would just exit; the run must end too, report
+// it as leaked and unwind it (its destructors run, if it started), under every scheduler.
+// (Main does not wait for it to start: on one worker, without preemption, a goroutine that
+// never blocks would keep main from ever running again.)
+TEST_P(GoTest, GoroutineThatNeverBlocksDoesNotHangTheEndOfTheRun) {
+  std::atomic<int> destroyed{0};
+  std::atomic<bool> started{false};
+  RunResult r = run(
+      [&] {
+        auto a = makeChan<int>(1), b = makeChan<int>(1);
+        a.send(0);
+        go(Named{"shuttle"}, [&destroyed, &started, a, b] {
+          CountsDestruction guard{&destroyed};
+          started.store(true);
+          for (;;) {
+            b.send(0);
+            a.recv();
+            a.send(0);
+            b.recv();
+          }
+        });
+      },
+      /*allowLeaks=*/true);
+  ASSERT_EQ(r.leaked.size(), 1u) << r.leakReport();
+  EXPECT_EQ(r.leaked[0].name, "shuttle");
+  EXPECT_EQ(destroyed.load(), started.load() ? 1 : 0) << "the leaked goroutine must be unwound";
+}
+
 // A run that fails while main is still spawning: main, resumed only to be unwound, must not
 // start goroutines that nobody would ever run or unwind (TearDown checks every stack is back).
 TEST_P(GoTest, RunEndingMidSpawnLoopLeavesNoGoroutineBehind) {
