@@ -59,6 +59,9 @@ class ChanCore {
   ChanCore(const ElemOps& ops, std::size_t capacity, unsigned char* buf, std::source_location s);
   ~ChanCore() = default;
 
+  static void* allocate(std::size_t bytes, std::size_t elemAlign);
+  static void deallocate(ChanCore* c, std::size_t elemAlign) noexcept;
+
   void* slot(std::size_t i) const noexcept { return buf_ + i * ops_.size; }
   // Race-detector addresses (Go: c.raceaddr() and chanbuf(c, i)): the channel itself stands for
   // "the channel object" (close writes it, send reads it), each buffer slot for the element
