@@ -397,6 +397,34 @@ TEST_P(ChanTest, ConservationWithSelectAndClose) {
 }
 
 // Move-only values cross channels and select intact.
+// Elements aligned beyond what operator new guarantees get buffer slots aligned for them
+// (the channel takes the aligned allocation then), and keep their values.
+struct alignas(64) Wide {
+  static inline std::atomic<int> misaligned{0};
+  int v = 0;
+  explicit Wide(int x = 0) : v(x) { check(); }
+  Wide(Wide&& o) noexcept : v(o.v) { check(); }
+  Wide& operator=(Wide&& o) noexcept {
+    v = o.v;
+    return *this;
+  }
+  void check() const {
+    if (reinterpret_cast<std::uintptr_t>(this) % 64 != 0) misaligned.fetch_add(1);
+  }
+};
+
+TEST_P(ChanTest, OverAlignedElementsGetAlignedSlots) {
+  Wide::misaligned = 0;
+  run([] {
+    auto c = makeChan<Wide>(3);
+    for (int round = 0; round < 4; ++round) {
+      for (int i = 0; i < 3; ++i) c.send(Wide(round * 10 + i));
+      for (int i = 0; i < 3; ++i) EXPECT_EQ(c.recv().v, round * 10 + i);
+    }
+  });
+  EXPECT_EQ(Wide::misaligned.load(), 0);
+}
+
 TEST_P(ChanTest, MoveOnlyValuesThroughChannelsAndSelect) {
   run([] {
     auto c = makeChan<std::unique_ptr<int>>(1);
