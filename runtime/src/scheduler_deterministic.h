@@ -46,6 +46,7 @@ class DeterministicScheduler final : public Scheduler {
 
   DeterministicScheduler(RuntimeCore& rt, sim::Strategy& strategy, sim::Observer* observer,
                          std::uint64_t maxSteps);
+  ~DeterministicScheduler() override;
 
   void run(G& main) override;
   void spawn(G& g) override;

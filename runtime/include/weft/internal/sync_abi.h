@@ -105,8 +105,10 @@ std::int64_t syncNanotime();
 }  // namespace weft::internal
 
 namespace weft::internal {
-// Number of deterministic schedulers running (defined in park.cc); inline fast paths test it
-// with one relaxed load so production pays nothing else for the hooks.
+// Number of runtimes whose operations must reach the runtime's hooks: deterministic schedulers
+// in existence, production runtimes draining or unwinding at the end of a run (defined and
+// described in park.cc/park.h). Inline fast paths test it with one relaxed load so production
+// pays nothing else for the hooks.
 extern std::atomic<int> gInterceptingSchedulers;
 // Under ThreadSanitizer the inline paths are never taken: their atomics would order
 // goroutines beyond what Go's memory model promises (RLock after RLock, say), hiding races;
