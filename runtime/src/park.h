@@ -95,13 +95,12 @@ inline void schedulePoint(OpKind kind, const void* object,
   if (gInterceptingSchedulers.load(std::memory_order_relaxed) == 0) [[likely]] return;
   G* g = currentG();
   if (g == nullptr) return;
-  if (g->unwinding) [[unlikely]] {
-    unwindingPoint(*g, kind);
-    return;
-  }
   if (g->sched->interceptsOps()) {
+    // (The deterministic scheduler hands an unwinding goroutine to unwindingPoint itself.)
     sanitizer::RuntimeScope runtime;
     g->sched->schedulePoint(*g, Op{kind, object, site, name});
+  } else if (g->unwinding) [[unlikely]] {
+    unwindingPoint(*g, kind);
   } else if (g->rt->mainDone()) [[unlikely]] {
     drainPoint(*g);
   }

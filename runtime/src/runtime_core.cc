@@ -137,14 +137,15 @@ G* RuntimeCore::newG(Task&& body, std::string&& name, std::source_location spawn
       throw;
     }
   }
-  // The record's previous name is freed here, in the runtime: a move assignment would hand its
-  // buffer to the caller's string (libstdc++ recycles it), to be freed in user code, where
-  // ThreadSanitizer sees a free of memory another goroutine's thread allocated.
+  // The record's previous name, if it has a heap buffer, is freed here, in the runtime: a move
+  // assignment would hand that buffer to the caller's string (libstdc++ recycles it), to be
+  // freed in user code, where ThreadSanitizer sees a free of memory another goroutine's thread
+  // allocated.
   std::string previousName;
   {
     std::lock_guard info(g->infoMu);
     g->id = addTo<std::uint64_t>(nextId_, 1, oneThread_);
-    previousName = std::move(g->name);
+    if (g->name.capacity() > std::string().capacity()) previousName = std::move(g->name);
     g->name = std::move(name);
     g->spawnSite = spawnSite;
   }

@@ -148,8 +148,12 @@ void DeterministicScheduler::switchToLoop(G& from) {
 // schedulePoint() runs at every visible operation, so it is kept a small leaf-like function:
 // the rare paths (unwinding, step limit) and the switch of a preemption are outlined.
 void DeterministicScheduler::schedulePoint(G& self, const Op& op) {
-  if (++steps_ > maxSteps_) [[unlikely]] {
-    stopAtStepLimit(self);
+  if (self.unwinding || ++steps_ > maxSteps_) [[unlikely]] {
+    if (self.unwinding) {
+      unwindingPoint(self, op.kind);  // resumed after the run, to be unwound
+    } else {
+      stopAtStepLimit(self);
+    }
     return;
   }
   if (count_ > 1 && !rt_.failed()) {
@@ -164,8 +168,6 @@ void DeterministicScheduler::reportOp(G& self, const Op& op) {
   opObserver_->onOp(sim::OpEvent{++ops_, self.id, op.kind, op.object, op.site, op.name});
 }
 
-// (A goroutine being unwound after the run never gets here: the inline schedulePoint()
-// hands it to unwindingPoint().)
 void DeterministicScheduler::stopAtStepLimit(G& self) {
   self.switchReason = SwitchReason::kYield;
   self.state.store(GState::kRunnable, std::memory_order_relaxed);
