@@ -48,7 +48,7 @@ class RuntimeCore {
   explicit RuntimeCore(const Config& config);
   ~RuntimeCore();
 
-  RunResult run(Task main, std::source_location where);
+  RunResult run(Task&& main, std::source_location where);
   void* raceRunEnd() { return &raceRunEnd_; }
 
   // newG() takes a goroutine record (with a stack) from the pool and prepares it to run

@@ -84,7 +84,7 @@ class Runtime {
   std::size_t stacksInUse() const;
 
  private:
-  RunResult runTask(internal::Task main, std::source_location where);
+  RunResult runTask(internal::Task&& main, std::source_location where);
 
   Config config_;
   std::unique_ptr<internal::RuntimeCore> core_;
