@@ -19,6 +19,8 @@ DeterministicScheduler::DeterministicScheduler(RuntimeCore& rt, sim::Strategy& s
       observer_(observer),
       maxSteps_(maxSteps) {
   interceptsOps_ = true;
+  // Kept across runs: this is the only scheduler that ever runs this runtime's goroutines.
+  fixedGFreeCache_ = &gFree_;
   // Counted for the scheduler's life, not per run: exploration runs hundreds of thousands of
   // executions a second, and a pair of locked RMWs per run was ~1% of each.
   gInterceptingSchedulers.fetch_add(1, std::memory_order_relaxed);

@@ -64,8 +64,6 @@ class DeterministicScheduler final : public Scheduler {
     return v;
   }
   int workers() const override { return 1; }
-  // Kept across runs: this is the only scheduler that ever runs this runtime's goroutines.
-  GFreeCache* gFreeCache() override { return &gFree_; }
   // The race hooks (race.cc) report edges and accesses here: null when nobody listens.
   sim::Observer* observer() override { return edgeObserver_; }
 

@@ -92,7 +92,7 @@ Nanos coarseNow() {
 }
 }  // namespace
 
-GFreeCache* WorkStealScheduler::gFreeCache() {
+GFreeCache* WorkStealScheduler::workerGFreeCache() {
   auto* w = static_cast<Worker*>(currentWorkerFor(this));
   return w != nullptr ? &w->gFree : nullptr;
 }

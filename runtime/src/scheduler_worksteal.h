@@ -49,7 +49,7 @@ class WorkStealScheduler final : public Scheduler {
   bool removeTimer(TimerNode& t) override;
   std::uint64_t randomU64() override;
   int workers() const override { return static_cast<int>(workers_.size()); }
-  GFreeCache* gFreeCache() override;
+  GFreeCache* workerGFreeCache() override;
 
  private:
   struct Worker;
