@@ -66,10 +66,10 @@ void cancelWaits(G& self);
 void yieldCurrent(G& self);
 
 // Number of runtimes anywhere in the process whose operations must reach schedulePoint(): the
-// deterministic schedulers that exist (one per Runtime configured with a strategy, from its
-// first run on), production runtimes draining after main returned, and runtimes unwinding
-// leaked goroutines at shutdown (RuntimeCore::unwindLeaked). Production code reads it once per visible operation (one
-// relaxed load) to skip schedulePoint() entirely.
+// deterministic schedulers that exist (one per Runtime configured with a strategy, for its
+// whole lifetime), production runtimes draining after main returned, and runtimes unwinding
+// leaked goroutines at shutdown (RuntimeCore::unwindLeaked). Production code reads it once per
+// visible operation (one relaxed load) to skip schedulePoint() entirely.
 extern std::atomic<int> gInterceptingSchedulers;
 // Of those, the ones whose observer wants happens-before edges and checked accesses (a race
 // detector): the primitives' race hooks test this, so exploring without race detection does
