@@ -152,23 +152,28 @@ void Gosched(benchmark::State& state) {
   });
 }
 
-// Counts down from n; wait() blocks the calling fiber until the count reaches zero.
+// Counts down from n; wait() blocks the calling fiber until the count reaches zero. A waiter
+// that returns may destroy the latch at once, so it waits for `released_`, which the last
+// done() sets under the mutex, rather than for the count: that done() is then finished with
+// the latch. (The other done()s only decrement, as the count's purpose is a cheap join.)
 class Latch {
  public:
   explicit Latch(int n) : left_(n) {}
   void done() {
     if (left_.fetch_sub(1) == 1) {
       std::lock_guard l(mu_);
+      released_ = true;
       cv_.notify_all();
     }
   }
   void wait() {
     std::unique_lock l(mu_);
-    cv_.wait(l, [&] { return left_.load() == 0; });
+    cv_.wait(l, [&] { return released_; });
   }
 
  private:
   std::atomic<int> left_;
+  bool released_ = false;  // guarded by mu_
   fibers::mutex mu_;
   fibers::condition_variable cv_;
 };
@@ -228,28 +233,46 @@ void MutexUncontended(benchmark::State& state) {
   });
 }
 
+// The iterations shared among `goroutines` fibers, main one of them, as in runtime_bench.cc's
+// sharedAmong (Go's b.RunParallel): equal shares released together by a gate.
+template <class Op>
+void sharedAmong(benchmark::State& st, int goroutines, Op op) {
+  const benchmark::IterationCount total = st.max_iterations;
+  const benchmark::IterationCount share = total / goroutines;
+  fibers::mutex gateMu;
+  fibers::condition_variable gateCv;
+  bool open = false;
+  Latch exited(goroutines - 1);
+  for (int g = 1; g < goroutines; ++g) {
+    spawn([&] {
+      {
+        std::unique_lock l(gateMu);
+        gateCv.wait(l, [&] { return open; });
+      }
+      for (benchmark::IterationCount i = 0; i < share; ++i) op(i);
+      exited.done();
+    }).detach();
+  }
+  while (st.KeepRunningBatch(total)) {
+    {
+      std::lock_guard l(gateMu);
+      open = true;
+    }
+    gateCv.notify_all();
+    for (benchmark::IterationCount i = 0; i < total - (goroutines - 1) * share; ++i) op(i);
+    exited.wait();
+  }
+}
+
 void MutexContended(benchmark::State& state) {
   const auto goroutines = static_cast<int>(state.range(1));
   onFibers(state, [goroutines](benchmark::State& st) {
     fibers::mutex mu;
     long counter = 0;
-    std::atomic<bool> stop{false};
-    Latch exited(goroutines - 1);
-    for (int g = 1; g < goroutines; ++g) {
-      spawn([&] {
-        while (!stop.load()) {
-          std::lock_guard l(mu);
-          ++counter;
-        }
-        exited.done();
-      }).detach();
-    }
-    for (auto _ : st) {
+    sharedAmong(st, goroutines, [&](benchmark::IterationCount) {
       std::lock_guard l(mu);
       ++counter;
-    }
-    stop.store(true);
-    exited.wait();
+    });
     benchmark::DoNotOptimize(counter);
   });
 }

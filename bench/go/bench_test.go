@@ -202,34 +202,42 @@ func BenchmarkMutexUncontended(b *testing.B) {
 	})
 }
 
+// sharedAmong runs b.N calls of op shared among g goroutines, the benchmark's own one of them,
+// like b.RunParallel: an equal share each, released together, timed until all are done.
+func sharedAmong(b *testing.B, g int, op func(i int)) {
+	share := b.N / g
+	gate := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(g - 1)
+	for k := 1; k < g; k++ {
+		go func() {
+			<-gate
+			for i := 0; i < share; i++ {
+				op(i)
+			}
+			wg.Done()
+		}()
+	}
+	b.ResetTimer()
+	close(gate)
+	for i := 0; i < b.N-(g-1)*share; i++ {
+		op(i)
+	}
+	wg.Wait()
+	b.StopTimer()
+}
+
 func BenchmarkMutexContended(b *testing.B) {
 	withWorkers(b, "", func(b *testing.B) {
 		for _, g := range []int{2, 4, 8} {
 			b.Run(fmt.Sprintf("goroutines=%d", g), func(b *testing.B) {
 				var mu sync.Mutex
-				var stop atomic.Bool
-				var wg sync.WaitGroup
 				counter := 0
-				wg.Add(g - 1)
-				for k := 1; k < g; k++ {
-					go func() {
-						for !stop.Load() {
-							mu.Lock()
-							counter++
-							mu.Unlock()
-						}
-						wg.Done()
-					}()
-				}
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
+				sharedAmong(b, g, func(int) {
 					mu.Lock()
 					counter++
 					mu.Unlock()
-				}
-				b.StopTimer()
-				stop.Store(true)
-				wg.Wait()
+				})
 			})
 		}
 	})
@@ -238,10 +246,8 @@ func BenchmarkMutexContended(b *testing.B) {
 func BenchmarkRWMutexReadMostly(b *testing.B) {
 	withWorkers(b, "", func(b *testing.B) {
 		var rw sync.RWMutex
-		var stop atomic.Bool
-		var wg sync.WaitGroup
 		value := 0
-		op := func(i int) {
+		sharedAmong(b, 4, func(i int) {
 			if i%100 == 0 {
 				rw.Lock()
 				value++
@@ -251,23 +257,7 @@ func BenchmarkRWMutexReadMostly(b *testing.B) {
 				_ = value
 				rw.RUnlock()
 			}
-		}
-		wg.Add(3)
-		for g := 0; g < 3; g++ {
-			go func() {
-				for i := 0; !stop.Load(); i++ {
-					op(i)
-				}
-				wg.Done()
-			}()
-		}
-		b.ResetTimer()
-		for i := 1; i <= b.N; i++ {
-			op(i)
-		}
-		b.StopTimer()
-		stop.Store(true)
-		wg.Wait()
+		})
 	})
 }
 
