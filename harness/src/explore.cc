@@ -158,8 +158,16 @@ struct Outcome {
   std::string message;
   std::string details;
   bool sameAs(const Outcome& o) const { return kind == o.kind && message == o.message; }
+  // "panic: boom", not "panic: panic: boom": messages that already name their kind (Go's
+  // panic and fatal texts) are not prefixed again.
   std::string describe() const {
-    return kind ? fmt::format("{}: {}", toString(*kind), message) : std::string("no failure");
+    if (!kind) return "no failure";
+    const std::string_view name = toString(*kind);
+    if (message.size() > name.size() && message.compare(0, name.size(), name) == 0 &&
+        message[name.size()] == ':') {
+      return message;
+    }
+    return fmt::format("{}: {}", name, message);
   }
 };
 

@@ -96,12 +96,20 @@ void DeterministicScheduler::ready(G& g, bool /*handoff*/) {
   }
 }
 
-namespace {
-[[noreturn, gnu::cold, gnu::noinline]] void pickNotRunnable(sim::GoroutineId pick) {
-  usageError(
-      fmt::format("weft: sim::Strategy::next returned goroutine {}, which is not runnable", pick));
+// A strategy that names a goroutine that cannot run is broken, not the body: the run stops
+// with a UsageError that Runtime::run (and so explore) throws, rather than a panic thrown into
+// the user's goroutine (which exploration would report as the body's failure). The candidate
+// returned (not `running`, which preempt() would switch from) keeps the scheduler consistent
+// until the run winds down.
+G& DeterministicScheduler::unrunnablePick(sim::GoroutineId pick, const G* running) {
+  if (!rt_.failed()) {
+    rt_.recordFailure(std::make_exception_ptr(UsageError(fmt::format(
+        "weft: sim::Strategy::next returned goroutine {}, which is not runnable (the runnable "
+        "ones were {}): a bug in the strategy, which must answer one of the ids it is given",
+        pick, fmt::join(ids_.begin(), ids_.begin() + static_cast<std::ptrdiff_t>(count_), ", ")))));
+  }
+  return *cands_[cands_[0] == running ? 1 : 0];
 }
-}  // namespace
 
 // ask() is the strategy's answer among ids_ (at least two candidates), which include `current`
 // when it may go on; find() is the candidate it names. They are apart so that a scheduling
@@ -116,14 +124,16 @@ inline sim::GoroutineId DeterministicScheduler::ask(sim::GoroutineId current, bo
   return pick;
 }
 
-inline G& DeterministicScheduler::find(sim::GoroutineId pick) {
+inline G& DeterministicScheduler::find(sim::GoroutineId pick, const G* running) {
   for (std::size_t i = 0; i < count_; ++i) {
     if (ids_[i] == pick) return *cands_[i];
   }
-  pickNotRunnable(pick);
+  return unrunnablePick(pick, running);
 }
 
-G* DeterministicScheduler::chooseAmong() { return &find(ask(sim::kNoGoroutine, false)); }
+G* DeterministicScheduler::chooseAmong() {
+  return &find(ask(sim::kNoGoroutine, false), nullptr);
+}
 
 void DeterministicScheduler::enter(G& g) {
   g.returnTo = &ctx_;
@@ -190,7 +200,16 @@ void DeterministicScheduler::stopAtStepLimit(G& self) {
 }
 
 void DeterministicScheduler::preempt(G& self, sim::GoroutineId pickId, bool yielding) {
-  G& pick = find(pickId);
+  // Two candidates, and the pick is not self: it must be the other one, found without a
+  // search (whose exit branch is a coin flip under a random walk).
+  G* pickG;
+  if (count_ == 2) {
+    const std::size_t other = cands_[0] == &self ? 1 : 0;
+    pickG = ids_[other] == pickId ? cands_[other] : &unrunnablePick(pickId, &self);
+  } else {
+    pickG = &find(pickId, &self);
+  }
+  G& pick = *pickG;
   if (log_ != nullptr && !yielding) log_->recordPreemption();
   if (scheduleObserver_ != nullptr) scheduleObserver_->onPreempt(self.id, pick.id);
   self.state.store(GState::kRunnable, std::memory_order_relaxed);

@@ -76,7 +76,10 @@ class DeterministicScheduler final : public Scheduler {
   G* choose() { return count_ == 1 ? cands_[0] : chooseAmong(); }
   [[gnu::noinline]] G* chooseAmong();
   inline sim::GoroutineId ask(sim::GoroutineId current, bool yielding);
-  inline G& find(sim::GoroutineId pick);
+  // find() is the candidate the strategy named; `running` is the goroutine that asked, if it
+  // is still a candidate.
+  inline G& find(sim::GoroutineId pick, const G* running);
+  [[gnu::cold, gnu::noinline]] G& unrunnablePick(sim::GoroutineId pick, const G* running);
   [[gnu::noinline]] void stopAtStepLimit(G& self);
   [[gnu::noinline]] void preempt(G& self, sim::GoroutineId pick, bool yielding);
   [[gnu::noinline]] void reportOp(G& self, const Op& op);

@@ -12,6 +12,7 @@
 #include "weft/harness/explore.h"
 #include "weft/harness/gtest.h"
 #include "weft/harness/schedule.h"
+#include "weft/harness/strategy.h"
 #include "weft/internal/sanitizers.h"
 #include "weft/weft.h"
 
@@ -416,6 +417,48 @@ TEST(Options, EnvironmentOverridesAndBadValuesNameTheVariable) {
   ExploreResult r = explore([] {});
   EXPECT_EQ(r.executions, 3u);
   ::unsetenv("WEFT_ITERATIONS");
+}
+
+// A strategy that answers with a goroutine that cannot run is a bug in the strategy: reported
+// as such, both among two candidates (where the scheduler finds the pick without a search)
+// and among more. This one answers wrongly once `candidates` goroutines are runnable.
+class PicksTheUnrunnable : public Strategy {
+ public:
+  explicit PicksTheUnrunnable(std::size_t candidates) : candidates_(candidates) {}
+  sim::GoroutineId next(std::span<const sim::GoroutineId> runnable, sim::GoroutineId current,
+                        bool) override {
+    if (runnable.size() < candidates_) return current != sim::kNoGoroutine ? current : runnable[0];
+    return runnable.back() + 100;
+  }
+  std::uint64_t nextU64() override { return 0; }
+  bool beginExecution(std::uint64_t, std::uint64_t) override { return true; }
+  std::string describe() const override { return "picks-the-unrunnable"; }
+
+ private:
+  std::size_t candidates_;
+};
+
+TEST(Strategies, AnswerNamingAGoroutineThatCannotRunIsAClearError) {
+  for (std::size_t candidates : {2, 3}) {
+    PicksTheUnrunnable strategy(candidates);
+    try {
+      ExploreResult r = runWith(
+          [] {
+            WaitGroup wg;
+            wg.add(2);
+            for (int i = 0; i < 2; ++i) go([&] { wg.done(); });
+            wg.wait();
+          },
+          strategy);
+      ADD_FAILURE() << candidates << " candidates: no error; "
+                    << (r.failure ? r.failure->message : std::string("passed"));
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("returned goroutine 10"), std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("which is not runnable"), std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 }  // namespace
