@@ -179,40 +179,49 @@ G* RuntimeCore::newG(Task&& body, std::string&& name, std::source_location spawn
 // ~10% slower on one worker).
 G* RuntimeCore::takeFreeG() {
   GFreeCache* cache = sched_ != nullptr ? sched_->gFreeCache() : nullptr;
-  std::unique_lock lock(freeMu_, std::defer_lock);
+  if (cache == nullptr || cache->n == 0) [[unlikely]] return takeFreeGShared(cache);
+  return cache->gs[--cache->n];
+}
+
+// The hot paths above and below are leaves; what takes freeMu_ is outlined, so that they save
+// no registers (a spawn and an exit each pass through one of them).
+G* RuntimeCore::takeFreeGShared(GFreeCache* cache) {
+  std::lock_guard lock(freeMu_);
   if (cache == nullptr) {
-    lock.lock();
     if (freeGs_.empty()) return nullptr;
     G* g = freeGs_.back();
     freeGs_.pop_back();
     return g;
   }
-  if (cache->n == 0) {
-    lock.lock();
-    const std::size_t take = std::min<std::size_t>(GFreeCache::kBatch, freeGs_.size());
-    std::copy(freeGs_.end() - static_cast<std::ptrdiff_t>(take), freeGs_.end(), cache->gs);
-    freeGs_.resize(freeGs_.size() - take);
-    cache->n = static_cast<int>(take);
-    if (take == 0) return nullptr;
-  }
+  const std::size_t take = std::min<std::size_t>(GFreeCache::kBatch, freeGs_.size());
+  std::copy(freeGs_.end() - static_cast<std::ptrdiff_t>(take), freeGs_.end(), cache->gs);
+  freeGs_.resize(freeGs_.size() - take);
+  cache->n = static_cast<int>(take);
+  if (take == 0) return nullptr;
   return cache->gs[--cache->n];
 }
 
 void RuntimeCore::putFreeG(G& g) {
   GFreeCache* cache = sched_ != nullptr ? sched_->gFreeCache() : nullptr;
+  if (cache == nullptr || cache->n == GFreeCache::kCapacity) [[unlikely]] {
+    putFreeGShared(g, cache);
+    return;
+  }
+  cache->gs[cache->n++] = &g;
+}
+
+void RuntimeCore::putFreeGShared(G& g, GFreeCache* cache) {
   if (cache == nullptr) {
     std::lock_guard lock(freeMu_);
     freeGs_.push_back(&g);
     return;
   }
-  if (cache->n == GFreeCache::kCapacity) {
-    {
-      std::lock_guard lock(freeMu_);
-      freeGs_.insert(freeGs_.end(), cache->gs, cache->gs + GFreeCache::kBatch);
-    }
-    std::copy(cache->gs + GFreeCache::kBatch, cache->gs + cache->n, cache->gs);
-    cache->n -= GFreeCache::kBatch;
+  {
+    std::lock_guard lock(freeMu_);
+    freeGs_.insert(freeGs_.end(), cache->gs, cache->gs + GFreeCache::kBatch);
   }
+  std::copy(cache->gs + GFreeCache::kBatch, cache->gs + cache->n, cache->gs);
+  cache->n -= GFreeCache::kBatch;
   cache->gs[cache->n++] = &g;
 }
 

@@ -112,6 +112,8 @@ class RuntimeCore {
   void releaseG(G& g);
   G* takeFreeG();
   void putFreeG(G& g);
+  [[gnu::noinline]] G* takeFreeGShared(GFreeCache* cache);
+  [[gnu::noinline]] void putFreeGShared(G& g, GFreeCache* cache);
 
   Config config_;
   StackPool stacks_;
