@@ -59,6 +59,7 @@ class WorkStealScheduler final : public Scheduler {
   G* findRunnable(Worker& w);
   // The body of parkDirect (queueToo false) and yieldDirect (true).
   bool switchDirect(G& self, bool queueToo);
+  bool yieldsToNobody();
   G* stealFrom(Worker& w, bool stealNext);
   void pushLocal(Worker& w, G* g);
   void pushGlobal(G* g);
