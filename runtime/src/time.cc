@@ -92,10 +92,9 @@ Clock::time_point Clock::now() noexcept {
       std::chrono::steady_clock::now().time_since_epoch()));
 }
 
-void sleep(Duration d) {
-  internal::RuntimeScope runtime;
-  internal::schedulePoint(internal::OpKind::kSleep, nullptr);
-  if (d.count() <= 0) return;  // Go: returns at once
+namespace {
+// The part of sleep() that blocks, outlined so that sleep(0) stays a leaf that sets up no frame.
+[[gnu::noinline]] void sleepFor(Duration d) {
   internal::G& self = internal::requireG("weft::sleep");
   internal::TimerNode node;
   node.when = internal::deadlineAfter(self.sched->now(), d);
@@ -118,6 +117,14 @@ void sleep(Duration d) {
   // The worker that fired the timer readied us from inside fire() and may still be finishing
   // with the node, which lives in this frame: wait until it has let go.
   while (node.firing.load(std::memory_order_acquire)) std::this_thread::yield();
+}
+}  // namespace
+
+void sleep(Duration d) {
+  internal::RuntimeScope runtime;
+  internal::schedulePoint(internal::OpKind::kSleep, nullptr);
+  if (d.count() <= 0) return;  // Go: returns at once
+  sleepFor(d);
 }
 
 RecvChan<TimePoint> after(Duration d, std::source_location site) {
