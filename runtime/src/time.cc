@@ -93,7 +93,8 @@ Clock::time_point Clock::now() noexcept {
 }
 
 namespace {
-// The part of sleep() that blocks, outlined so that sleep(0) stays a leaf that sets up no frame.
+// The part of sleep() that blocks, outlined so that sleep(0) does not set up its frame (the
+// timer node and the park).
 [[gnu::noinline]] void sleepFor(Duration d) {
   internal::G& self = internal::requireG("weft::sleep");
   internal::TimerNode node;
