@@ -246,7 +246,11 @@ void RuntimeCore::releaseG(G& g) {
   raceForget(g);
   g.state.store(GState::kIdle, std::memory_order_release);
   addTo<std::size_t>(liveCount_, static_cast<std::size_t>(-1), oneThread_);
-  putFreeG(g);  // keeps its stack: the next goroutine reuses both
+  // Main's record stays out of the pool until the end of the run (run() recycles it):
+  // goroutines that outlive main run in the drain, where a spawn would otherwise reuse main's
+  // record, and every `== main_` test would take it for main (a leak left out of the report,
+  // mainReturned() counted twice).
+  if (&g != main_) putFreeG(g);  // keeps its stack: the next goroutine reuses both
 }
 
 G& RuntimeCore::resume(G& g, FiberContext& here) {
@@ -432,6 +436,8 @@ RunResult RuntimeCore::run(Task&& main, std::source_location where) {
     if (mainDone_.load(std::memory_order_relaxed) && !sched_->interceptsOps()) {
       gInterceptingSchedulers.fetch_sub(1, std::memory_order_relaxed);  // see mainReturned()
     }
+    WEFT_CHECK(main_->state.load(std::memory_order_relaxed) == GState::kIdle);  // exited or unwound
+    putFreeG(*main_);
     sched_ = nullptr;
     main_ = nullptr;
     sched.reset();

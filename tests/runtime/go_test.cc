@@ -427,6 +427,27 @@ TEST_P(GoTest, GoroutineThatNeverBlocksDoesNotHangTheEndOfTheRun) {
   EXPECT_EQ(destroyed.load(), started.load() ? 1 : 0) << "the leaked goroutine must be unwound";
 }
 
+// A goroutine spawned after main returned (in the drain) is a leak like any other, even when
+// it gets the record main ran in: main's record is kept out of the pool until the run ends, or
+// every test for "is this main" would take the newcomer for main and leave it out.
+TEST_P(GoTest, GoroutineSpawnedAfterMainReturnedIsReportedAsLeaked) {
+  std::atomic<bool> mainReturning{false};
+  RunResult r = run(
+      [&] {
+        auto never = makeChan<int>();
+        go(Named{"spawner"}, [&mainReturning, never] {
+          while (!mainReturning.load()) yield();
+          for (int i = 0; i < 3; ++i) yield();  // let main's exit complete
+          go(Named{"late"}, [never] { never.recv(); });
+        });
+        mainReturning.store(true);
+      },
+      /*allowLeaks=*/true);
+  ASSERT_EQ(r.leaked.size(), 1u) << r.leakReport();
+  EXPECT_EQ(r.leaked[0].name, "late");
+  EXPECT_EQ(r.leaked[0].state, "chan receive");
+}
+
 // A run that fails while main is still spawning: main, resumed only to be unwound, must not
 // start goroutines that nobody would ever run or unwind (TearDown checks every stack is back).
 TEST_P(GoTest, RunEndingMidSpawnLoopLeavesNoGoroutineBehind) {
