@@ -1,5 +1,6 @@
 // G: the goroutine control block (Go: runtime.g). One per goroutine, recycled through the
-// runtime's free list together with its stack (Go: gfput/gfget).
+// runtime's free list (Go: gfput/gfget); its stack is bound when it first runs and given back
+// when it exits (RuntimeCore::startG, releaseG).
 //
 // State machine (each transition names who performs it):
 //   kIdle     -> kRunnable  RuntimeCore::newG + Scheduler::spawn
@@ -57,11 +58,11 @@ struct G {
   Task body;
 
   FiberContext ctx;  // saved context while not running
-  Stack stack;
+  Stack stack;       // empty until the first run, and again once released
   // The scheduler context that last resumed this G; it switches back there. Written by the
   // resumer before every switch in (a G may resume on a different worker each time).
   FiberContext* returnTo = nullptr;
-  bool started = false;  // has run at least once (never-started Gs are not unwound)
+  bool started = false;  // has a stack and has been switched to (never-started Gs are not unwound)
 
   std::atomic<GState> state{GState::kIdle};
   WaitReason waitReason = WaitReason::kNone;  // written by the G itself before parking

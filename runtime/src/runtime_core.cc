@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <thread>
 
 #include "debug.h"
@@ -109,9 +111,14 @@ RuntimeCore::RuntimeCore(const Config& config) : config_(config), stacks_([&] {
 }
 
 RuntimeCore::~RuntimeCore() {
+  // The deterministic scheduler's cache outlives its runs; its stacks go back before the pool
+  // (destroyed after this body) unmaps them.
+  if (simScheduler_ != nullptr) {
+    if (GFreeCache* cache = simScheduler_->gFreeCache()) flushGFreeCache(*cache);
+  }
   for (G* g = allFirst_; g != nullptr;) {
     G* next = g->allNext;
-    stacks_.release(g->stack);
+    if (g->stack) stacks_.release(g->stack);
     delete g;
     g = next;
   }
@@ -128,15 +135,7 @@ std::unique_ptr<Scheduler> RuntimeCore::makeScheduler() {
 G* RuntimeCore::newG(Task&& body, std::string&& name, std::source_location spawnSite) {
   G* g = takeFreeG();
   const bool fresh = g == nullptr;
-  if (fresh) {
-    g = new G;
-    try {
-      g->stack = stacks_.acquire();
-    } catch (...) {
-      delete g;
-      throw;
-    }
-  }
+  if (fresh) g = new G;
   // The record's previous name, if it has a heap buffer, is freed here, in the runtime: a move
   // assignment would hand that buffer to the caller's string (libstdc++ recycles it), to be
   // freed in user code, where ThreadSanitizer sees a free of memory another goroutine's thread
@@ -160,7 +159,6 @@ G* RuntimeCore::newG(Task&& body, std::string&& name, std::source_location spawn
   g->abandoned = false;
   g->started = false;
   g->schedLink = nullptr;
-  g->ctx.prepare(g->stack.low, g->stack.size, &RuntimeCore::goroutineEntry, g);
   g->state.store(GState::kRunnable, std::memory_order_release);
   raceGoStart(*g);
   if (fresh) {
@@ -226,17 +224,78 @@ void RuntimeCore::putFreeGShared(G& g, GFreeCache* cache) {
 }
 
 void RuntimeCore::flushGFreeCache(GFreeCache& cache) {
-  std::lock_guard lock(freeMu_);
-  freeGs_.insert(freeGs_.end(), cache.gs, cache.gs + cache.n);
-  cache.n = 0;
+  {
+    std::lock_guard lock(freeMu_);
+    freeGs_.insert(freeGs_.end(), cache.gs, cache.gs + cache.n);
+    cache.n = 0;
+  }
+  stacks_.releaseSome(cache.stacks, static_cast<std::size_t>(cache.nStacks));
+  cache.nStacks = 0;
+}
+
+// The stack caches work as the record caches above: LIFO per worker, the warmest stack on top.
+Stack RuntimeCore::takeStack() {
+  GFreeCache* cache = sched_ != nullptr ? sched_->gFreeCache() : nullptr;
+  if (cache == nullptr || cache->nStacks == 0) [[unlikely]] return takeStackShared(cache);
+  return cache->stacks[--cache->nStacks];
+}
+
+Stack RuntimeCore::takeStackShared(GFreeCache* cache) {
+  try {
+    if (cache == nullptr) return stacks_.acquire();
+    cache->nStacks = static_cast<int>(stacks_.acquireSome(cache->stacks, GFreeCache::kBatch));
+  } catch (const std::bad_alloc&) {
+    fatalNoStack();
+  }
+  return cache->stacks[--cache->nStacks];
+}
+
+// Go's runtime throws "out of memory" when it cannot allocate a stack: unrecoverable. A stack
+// is taken when a goroutine first runs, long after its go statement returned: there is nobody
+// to hand an exception to.
+void RuntimeCore::fatalNoStack() {
+  std::fprintf(stderr,
+               "fatal error: out of memory\n\nruntime: cannot map a %zu-byte goroutine stack "
+               "(mmap failed: lower weft::Config::stackSize or WEFT_STACK_SIZE, or raise the "
+               "process's memory or map limits)\n",
+               stacks_.stackSize());
+  std::abort();
+}
+
+void RuntimeCore::putStack(const Stack& s) {
+  GFreeCache* cache = sched_ != nullptr ? sched_->gFreeCache() : nullptr;
+  if (cache == nullptr || cache->nStacks == GFreeCache::kCapacity) [[unlikely]] {
+    putStackShared(s, cache);
+    return;
+  }
+  cache->stacks[cache->nStacks++] = s;
+}
+
+void RuntimeCore::putStackShared(const Stack& s, GFreeCache* cache) {
+  if (cache == nullptr) {
+    stacks_.release(s);
+    return;
+  }
+  // The coldest half goes to the pool; `s`, the warmest, stays on top.
+  stacks_.releaseSome(cache->stacks, GFreeCache::kBatch);
+  std::copy(cache->stacks + GFreeCache::kBatch, cache->stacks + cache->nStacks, cache->stacks);
+  cache->nStacks -= GFreeCache::kBatch;
+  cache->stacks[cache->nStacks++] = s;
+}
+
+void RuntimeCore::startG(G& g) {
+  g.started = true;
+  g.stack = takeStack();
+  g.ctx.prepare(g.stack.low, g.stack.size, &RuntimeCore::goroutineEntry, &g);
 }
 
 std::size_t RuntimeCore::stacksInUse() {
-  // Every record owns one stack; the idle ones are pooled with it.
+  // Records holding a stack: between runs every one has given its stack back (recycle()).
+  // Read between runs only (a running worker writes g->stack in startG).
   std::size_t inUse = 0;
   std::lock_guard lock(allMu_);
   for (G* g = allFirst_; g != nullptr; g = g->allNext) {
-    if (g->state.load(std::memory_order_acquire) != GState::kIdle) ++inUse;
+    if (g->stack) ++inUse;
   }
   return inUse;
 }
@@ -246,16 +305,25 @@ void RuntimeCore::releaseG(G& g) {
   raceForget(g);
   g.state.store(GState::kIdle, std::memory_order_release);
   addTo<std::size_t>(liveCount_, static_cast<std::size_t>(-1), oneThread_);
-  // Main's record stays out of the pool until the end of the run (run() recycles it):
-  // goroutines that outlive main run in the drain, where a spawn would otherwise reuse main's
-  // record, and every `== main_` test would take it for main (a leak left out of the report,
-  // mainReturned() counted twice).
-  if (&g != main_) putFreeG(g);  // keeps its stack: the next goroutine reuses both
+  // Main's record and stack stay out of the pools until the end of the run (run() recycles
+  // them): goroutines that outlive main run in the drain, where a spawn would otherwise reuse
+  // main's record (and every `== main_` test would take it for main), and C++ closures
+  // commonly refer to main's locals (a use after their scope, but one that must not read
+  // another goroutine's frames instead).
+  if (&g != main_) recycle(g);
+}
+
+void RuntimeCore::recycle(G& g) {
+  if (g.stack) {
+    putStack(g.stack);
+    g.stack.low = nullptr;  // no stack (the other fields are overwritten when it gets one)
+  }
+  putFreeG(g);
 }
 
 G& RuntimeCore::resume(G& g, FiberContext& here) {
   g.returnTo = &here;
-  g.started = true;
+  if (!g.started) startG(g);
   g.state.store(GState::kRunning, std::memory_order_relaxed);
   setCurrentG(&g);
   FiberContext::switchTo(here, g.ctx);
@@ -437,7 +505,7 @@ RunResult RuntimeCore::run(Task&& main, std::source_location where) {
       gInterceptingSchedulers.fetch_sub(1, std::memory_order_relaxed);  // see mainReturned()
     }
     WEFT_CHECK(main_->state.load(std::memory_order_relaxed) == GState::kIdle);  // exited or unwound
-    putFreeG(*main_);
+    recycle(*main_);
     sched_ = nullptr;
     main_ = nullptr;
     sched.reset();

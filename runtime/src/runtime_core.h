@@ -1,7 +1,8 @@
 // RuntimeCore: what both schedulers share. It owns goroutine records and stacks (pooled across
-// runs), the registry of live goroutines (for dumps and leak reports), the run's failure state
-// (first panic or fatal error wins), and the end-of-run protocol: stop the scheduler, list the
-// goroutines still alive, unwind them so their destructors run, recycle their stacks.
+// runs, apart: a goroutine holds a stack only from its first run to its exit), the registry of
+// live goroutines (for dumps and leak reports), the run's failure state (first panic or fatal
+// error wins), and the end-of-run protocol: stop the scheduler, list the goroutines still
+// alive, unwind them so their destructors run, recycle their stacks.
 //
 // Invariants:
 //  - Every G record this runtime made is on the all-records list (allMu_) until the runtime
@@ -11,6 +12,8 @@
 //    has room (Go: p.gFree beside sched.gFree, and allgs). Workers give their cache back when
 //    they stop; the deterministic scheduler, the only one a deterministic runtime ever has,
 //    keeps its cache across runs.
+//  - A record holds a stack exactly while it is started and not yet released (startG to
+//    releaseG); every other stack is in the pool (stacks_) or in exactly one GFreeCache.
 //  - After the scheduler's run() returns, no worker thread touches any G: shutdown unwinding is
 //    single-threaded on the thread that called Runtime::run.
 #pragma once
@@ -34,13 +37,23 @@ namespace weft::internal {
 
 class Scheduler;
 
-// A worker's private stack of free goroutine records (Go: p.gFree), refilled from and spilled
-// to RuntimeCore's shared free list kBatch at a time.
+// A worker's private stacks of free goroutine records (Go: p.gFree) and of free goroutine
+// stacks (Go: the per-P stack cache), refilled from and spilled to RuntimeCore's shared free
+// list and stack pool kBatch at a time, most recently freed on top.
+//
+// Records and stacks are kept apart because a goroutine needs a stack only once it runs:
+// goroutines spawned faster than they run (a loop of `go`, on one worker, spawns them all
+// before any runs) hold a record each and no stack, and a burst of short-lived ones runs on
+// the few stacks at the top of this cache, warm in cache and TLB. Paired, each of 100k such
+// goroutines touched a stack page of its own, a TLB and cache miss that was half the cost of
+// its spawn and exit, and held 4 KiB of memory until it exited.
 struct GFreeCache {
   static constexpr int kCapacity = 64;
   static constexpr int kBatch = 32;
   G* gs[kCapacity];
   int n = 0;
+  Stack stacks[kCapacity];
+  int nStacks = 0;
 };
 
 class RuntimeCore {
@@ -51,9 +64,15 @@ class RuntimeCore {
   RunResult run(Task&& main, std::source_location where);
   void* raceRunEnd() { return &raceRunEnd_; }
 
-  // newG() takes a goroutine record (with a stack) from the pool and prepares it to run
-  // `body`. The caller hands it to Scheduler::spawn.
+  // newG() takes a goroutine record from the pool and prepares it to run `body`. The caller
+  // hands it to Scheduler::spawn.
   G* newG(Task&& body, std::string&& name, std::source_location spawnSite);
+  // startG() is for a scheduler about to switch to a goroutine that has not run yet
+  // (!g.started): it marks it started and gives it a stack (the calling worker's warmest) and
+  // its first frame. A scheduler that releases an exiting goroutine before switching away
+  // from its stack must start the next one first, or the next one could be given the stack
+  // it is leaving from.
+  void startG(G& g);
 
   // resume() switches from the scheduler context `here` into `g` and returns the goroutine
   // that switches back to `here` (with its switchReason saying why): g, or one that g (or a
@@ -62,8 +81,8 @@ class RuntimeCore {
   G& resume(G& g, FiberContext& here);
   // finishExit() recycles a goroutine that switched out with SwitchReason::kExit.
   void finishExit(G& g);
-  // flushGFreeCache() gives a worker's cached records back to the shared list (a
-  // work-stealing worker does it when it stops; see the invariants above).
+  // flushGFreeCache() gives a worker's cached records and stacks back to the shared list and
+  // the pool (a work-stealing worker does it when it stops; see the invariants above).
   void flushGFreeCache(GFreeCache& cache);
   // commitPark() completes a park on the scheduler side: kWaiting, then the commit. Returns
   // false if the commit cancelled the park (g is kRunning again and must be resumed).
@@ -110,10 +129,16 @@ class RuntimeCore {
   std::unique_ptr<Scheduler> makeScheduler();
   void unwindLeaked();
   void releaseG(G& g);
+  void recycle(G& g);
   G* takeFreeG();
   void putFreeG(G& g);
   [[gnu::noinline]] G* takeFreeGShared(GFreeCache* cache);
   [[gnu::noinline]] void putFreeGShared(G& g, GFreeCache* cache);
+  Stack takeStack();
+  void putStack(const Stack& s);
+  [[gnu::noinline]] Stack takeStackShared(GFreeCache* cache);
+  [[noreturn, gnu::cold]] void fatalNoStack();
+  [[gnu::noinline]] void putStackShared(const Stack& s, GFreeCache* cache);
 
   Config config_;
   StackPool stacks_;

@@ -137,7 +137,7 @@ G* DeterministicScheduler::chooseAmong() {
 
 void DeterministicScheduler::enter(G& g) {
   g.returnTo = &ctx_;
-  g.started = true;
+  if (!g.started) rt_.startG(g);
   g.state.store(GState::kRunning, std::memory_order_relaxed);
   current_ = &g;
   setCurrentG(&g);
@@ -247,21 +247,27 @@ bool DeterministicScheduler::yieldDirect(G& /*self*/) {
 
 // An exit is committed on the exiting goroutine's own stack, like a park: the record and its
 // stack go back to the pool before the switch, and nothing can take them before the switch
-// is over (one thread; the next newG runs on another goroutine). Main's exit, and an exit
-// that leaves nobody to run, go through run(), which handles the end of the run.
+// is over (one thread; the next newG runs on another goroutine) except the next goroutine's
+// start, which is why it is entered first. Main's exit, and an exit that leaves nobody to
+// run, go through run(), which handles the end of the run.
 void DeterministicScheduler::exitDirect(G& self) {
   if (&self == main_ || count_ <= 1 || rt_.failed() || drainExhausted()) return;
   if (!self.stack.canaryIntact()) [[unlikely]] fatalStackOverflow(self);
-  finishExit(self);
+  removeExited(self);
   G& next = *choose();
   if (mainExited_) ++drainResumes_;
   enter(next);
+  rt_.finishExit(self);
   FiberContext::switchToFinal(self.ctx, next.ctx);
 }
 
-void DeterministicScheduler::finishExit(G& g) {
+void DeterministicScheduler::removeExited(G& g) {
   removeCandidate(g);
   if (lifecycleObserver_ != nullptr) lifecycleObserver_->onExit(g.id);
+}
+
+void DeterministicScheduler::finishExit(G& g) {
+  removeExited(g);
   rt_.finishExit(g);
 }
 

@@ -87,6 +87,7 @@ class DeterministicScheduler final : public Scheduler {
   void enter(G& g);
   void switchDirect(G& from, G& to);
   void switchToLoop(G& from);
+  void removeExited(G& g);
   void finishExit(G& g);
   bool drainExhausted() const { return mainExited_ && drainResumes_ > kDrainBudget; }
 

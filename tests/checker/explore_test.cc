@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -300,19 +301,20 @@ TEST(Schedule, CodecRoundTrips) {
 void mixedBody() {
   auto ch = makeChan<int>(2);
   auto out = makeChan<int>();
-  Shared<int> total{0, "total"};
+  // Shared by pointer: the last goroutines may still run after mixedBody has returned.
+  auto total = std::make_shared<Shared<int>>(0, "total");
   for (int p = 0; p < 3; ++p) {
     go([=] {
       for (int i = 0; i < 3; ++i) ch.send(p * 10 + i);
     });
   }
-  go([=, &total] {
+  go([=] {
     for (int i = 0; i < 9; ++i) {
       int v = 0;
       select(recv(ch, v), otherwise([] { yield(); }));
-      total.store(total.load() + v);
+      total->store(total->load() + v);
     }
-    out.send(total.load());
+    out.send(total->load());
   });
   out.tryRecv();
   go([=] { out.recv(); });

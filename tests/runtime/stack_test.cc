@@ -137,6 +137,32 @@ TEST(Stack, StacksArePooledAcrossGoroutinesAndRuns) {
   EXPECT_EQ(rt.stacksInUse(), 0u);
 }
 
+// A goroutine takes a stack when it first runs, not when it is spawned: on one worker a loop
+// of `go` spawns every goroutine before any runs, and they then run one after another on the
+// same few stacks. (Bound at spawn, each held a stack of its own: 1024 mapped here.)
+TEST(Stack, GoroutinesThatHaveNotRunHoldNoStack) {
+  Runtime rt({.workers = 1, .stackSize = 64 * 1024});
+  constexpr int n = 1000;
+  std::atomic<int> ran = 0;
+  RunResult r = rt.run([&] {
+    WaitGroup wg;
+    wg.add(n);
+    for (int i = 0; i < n; ++i) {
+      go([&] {
+        ran.fetch_add(1, std::memory_order_relaxed);
+        wg.done();
+      });
+    }
+    wg.wait();
+  });
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(ran, n);
+  // Main's and the first batches: the pool maps 32 at a time and may adopt up to 64 spares
+  // that earlier pools left.
+  EXPECT_LE(rt.mappedStacks(), 3 * internal::StackPool::kBatch);
+  EXPECT_EQ(rt.stacksInUse(), 0u);
+}
+
 // A pool that is destroyed leaves its stacks to the next pool of the same stack size, mapped
 // and warm: the bytes written there survive (a fresh mapping would read as zeros), and a pool
 // of another size does not take them.

@@ -27,12 +27,10 @@ void FiberContext::prepare(void* stackLow, std::size_t size, Entry entry, void* 
     // left through switchToFinal() without unwinding its frames, and a fiber whose shadow call
     // stack only grows makes every later allocation's stack trace unique (TSan's stack depot
     // then grows by kilobytes per allocation, without bound).
-    // The previous goroutine's frames are forgotten before make_fcontext writes the new
-    // fiber's first one.
-    if (ownsTsanFiber_) {
-      sanitizer::destroyTsanFiber(tsanFiber_);
-      sanitizer::forgetStack(stackLow, size);
-    }
+    // The stack's previous goroutine (any record's: stacks and records are pooled apart) left
+    // frames there; they are forgotten before the new fiber's first one is written.
+    if (ownsTsanFiber_) sanitizer::destroyTsanFiber(tsanFiber_);
+    sanitizer::forgetStack(stackLow, size);
     tsanFiber_ = sanitizer::createTsanFiber();
     ownsTsanFiber_ = true;
   }

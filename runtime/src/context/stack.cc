@@ -77,7 +77,7 @@ SpareStacks& spareStacks() {
 }  // namespace
 
 bool Stack::guardContains(const void* addr) const {
-  if (!guarded) return false;
+  if (!guarded || low == nullptr) return false;
   auto a = reinterpret_cast<std::uintptr_t>(addr);
   auto lo = reinterpret_cast<std::uintptr_t>(mapping);
   return a >= lo && a < reinterpret_cast<std::uintptr_t>(low);
@@ -206,9 +206,24 @@ Stack StackPool::acquire() {
   }
 }
 
+std::size_t StackPool::acquireSome(Stack* out, std::size_t n) {
+  const Stack first = acquire();  // the warmest pooled one, or a fresh one
+  std::lock_guard lock(mu_);
+  const std::size_t more = std::min(n - 1, free_.size());
+  std::copy(free_.end() - static_cast<std::ptrdiff_t>(more), free_.end(), out);
+  free_.resize(free_.size() - more);
+  out[more] = first;
+  return more + 1;
+}
+
 void StackPool::release(Stack s) {
   std::lock_guard lock(mu_);
   free_.push_back(s);
+}
+
+void StackPool::releaseSome(const Stack* stacks, std::size_t n) {
+  std::lock_guard lock(mu_);
+  free_.insert(free_.end(), stacks, stacks + n);
 }
 
 // mapBatch(): kBatch guarded stacks from one mmap, each [guard page][usable bytes]; returns one

@@ -16,9 +16,9 @@
 //
 // Invariants:
 //  - Every Stack returned by acquire() has size() == stackSize() usable bytes above its guard.
-//  - A released stack keeps its pages (warm) until the pool is destroyed. (RuntimeCore keeps
-//    each idle goroutine record's stack with it, so stacks come back here only at teardown,
-//    where the pool leaves up to 64 batch-mapped stacks to the process's spares, which the
+//  - A released stack keeps its pages (warm) until the pool is destroyed. (RuntimeCore's
+//    workers cache the stacks their goroutines free and come here in batches; at teardown the
+//    pool leaves up to 64 batch-mapped stacks to the process's spares, which the
 //    next pool adopts before mapping any, and unmaps the rest a contiguous run at a time.)
 //  - mappedCount() counts the stacks this pool mapped or adopted.
 //  - Nothing here touches a stack's usable pages except the canary of an unguarded stack.
@@ -63,7 +63,12 @@ class StackPool {
   // acquire() returns a stack, reusing a pooled one when possible. Throws std::bad_alloc when
   // the kernel refuses the mapping.
   Stack acquire();
+  // acquireSome() is acquire() for a cache: it puts between 1 and n stacks into out, the most
+  // recently released (warmest) last, and returns how many.
+  std::size_t acquireSome(Stack* out, std::size_t n);
   void release(Stack s);
+  // releaseSome() pools n stacks; the last is taken back first.
+  void releaseSome(const Stack* stacks, std::size_t n);
 
   std::size_t stackSize() const { return stackSize_; }
   std::size_t mappedCount() const;
