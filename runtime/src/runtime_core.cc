@@ -177,8 +177,8 @@ G* RuntimeCore::newG(Task&& body, std::string&& name, std::source_location spawn
 // ~10% slower on one worker).
 G* RuntimeCore::takeFreeG() {
   GFreeCache* cache = sched_ != nullptr ? sched_->gFreeCache() : nullptr;
-  if (cache == nullptr || cache->n == 0) [[unlikely]] return takeFreeGShared(cache);
-  return cache->gs[--cache->n];
+  if (cache == nullptr || cache->gs.empty()) [[unlikely]] return takeFreeGShared(cache);
+  return cache->gs.pop();
 }
 
 // The hot paths above and below are leaves; what takes freeMu_ is outlined, so that they save
@@ -191,21 +191,22 @@ G* RuntimeCore::takeFreeGShared(GFreeCache* cache) {
     freeGs_.pop_back();
     return g;
   }
-  const std::size_t take = std::min<std::size_t>(GFreeCache::kBatch, freeGs_.size());
-  std::copy(freeGs_.end() - static_cast<std::ptrdiff_t>(take), freeGs_.end(), cache->gs);
+  auto& top = cache->gs;
+  const std::size_t take = std::min<std::size_t>(top.kBatch, freeGs_.size());
+  std::copy(freeGs_.end() - static_cast<std::ptrdiff_t>(take), freeGs_.end(), top.items);
   freeGs_.resize(freeGs_.size() - take);
-  cache->n = static_cast<int>(take);
+  top.n = static_cast<int>(take);
   if (take == 0) return nullptr;
-  return cache->gs[--cache->n];
+  return top.pop();
 }
 
 void RuntimeCore::putFreeG(G& g) {
   GFreeCache* cache = sched_ != nullptr ? sched_->gFreeCache() : nullptr;
-  if (cache == nullptr || cache->n == GFreeCache::kCapacity) [[unlikely]] {
+  if (cache == nullptr || cache->gs.full()) [[unlikely]] {
     putFreeGShared(g, cache);
     return;
   }
-  cache->gs[cache->n++] = &g;
+  cache->gs.push(&g);
 }
 
 void RuntimeCore::putFreeGShared(G& g, GFreeCache* cache) {
@@ -214,40 +215,38 @@ void RuntimeCore::putFreeGShared(G& g, GFreeCache* cache) {
     freeGs_.push_back(&g);
     return;
   }
-  {
-    std::lock_guard lock(freeMu_);
-    freeGs_.insert(freeGs_.end(), cache->gs, cache->gs + GFreeCache::kBatch);
-  }
-  std::copy(cache->gs + GFreeCache::kBatch, cache->gs + cache->n, cache->gs);
-  cache->n -= GFreeCache::kBatch;
-  cache->gs[cache->n++] = &g;
+  cache->gs.spillColdest([&](G* const* gs, int count) { releaseFreeGs(gs, count); });
+  cache->gs.push(&g);
+}
+
+void RuntimeCore::releaseFreeGs(G* const* gs, int count) {
+  std::lock_guard lock(freeMu_);
+  freeGs_.insert(freeGs_.end(), gs, gs + count);
 }
 
 void RuntimeCore::flushGFreeCache(GFreeCache& cache) {
-  {
-    std::lock_guard lock(freeMu_);
-    freeGs_.insert(freeGs_.end(), cache.gs, cache.gs + cache.n);
-    cache.n = 0;
-  }
-  stacks_.releaseSome(cache.stacks, static_cast<std::size_t>(cache.nStacks));
-  cache.nStacks = 0;
+  releaseFreeGs(cache.gs.items, cache.gs.n);
+  cache.gs.n = 0;
+  stacks_.releaseSome(cache.stacks.items, static_cast<std::size_t>(cache.stacks.n));
+  cache.stacks.n = 0;
 }
 
 // The stack caches work as the record caches above: LIFO per worker, the warmest stack on top.
 Stack RuntimeCore::takeStack() {
   GFreeCache* cache = sched_ != nullptr ? sched_->gFreeCache() : nullptr;
-  if (cache == nullptr || cache->nStacks == 0) [[unlikely]] return takeStackShared(cache);
-  return cache->stacks[--cache->nStacks];
+  if (cache == nullptr || cache->stacks.empty()) [[unlikely]] return takeStackShared(cache);
+  return cache->stacks.pop();
 }
 
 Stack RuntimeCore::takeStackShared(GFreeCache* cache) {
   try {
     if (cache == nullptr) return stacks_.acquire();
-    cache->nStacks = static_cast<int>(stacks_.acquireSome(cache->stacks, GFreeCache::kBatch));
+    auto& top = cache->stacks;
+    top.n = static_cast<int>(stacks_.acquireSome(top.items, top.kBatch));
   } catch (const std::bad_alloc&) {
     fatalNoStack();
   }
-  return cache->stacks[--cache->nStacks];
+  return cache->stacks.pop();
 }
 
 // Go's runtime throws "out of memory" when it cannot allocate a stack: unrecoverable. A stack
@@ -264,11 +263,11 @@ void RuntimeCore::fatalNoStack() {
 
 void RuntimeCore::putStack(const Stack& s) {
   GFreeCache* cache = sched_ != nullptr ? sched_->gFreeCache() : nullptr;
-  if (cache == nullptr || cache->nStacks == GFreeCache::kCapacity) [[unlikely]] {
+  if (cache == nullptr || cache->stacks.full()) [[unlikely]] {
     putStackShared(s, cache);
     return;
   }
-  cache->stacks[cache->nStacks++] = s;
+  cache->stacks.push(s);
 }
 
 void RuntimeCore::putStackShared(const Stack& s, GFreeCache* cache) {
@@ -276,11 +275,10 @@ void RuntimeCore::putStackShared(const Stack& s, GFreeCache* cache) {
     stacks_.release(s);
     return;
   }
-  // The coldest half goes to the pool; `s`, the warmest, stays on top.
-  stacks_.releaseSome(cache->stacks, GFreeCache::kBatch);
-  std::copy(cache->stacks + GFreeCache::kBatch, cache->stacks + cache->nStacks, cache->stacks);
-  cache->nStacks -= GFreeCache::kBatch;
-  cache->stacks[cache->nStacks++] = s;
+  cache->stacks.spillColdest([&](const Stack* stacks, int count) {
+    stacks_.releaseSome(stacks, static_cast<std::size_t>(count));
+  });
+  cache->stacks.push(s);
 }
 
 void RuntimeCore::startG(G& g) {

@@ -18,6 +18,7 @@
 //    single-threaded on the thread that called Runtime::run.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <memory>
@@ -37,9 +38,31 @@ namespace weft::internal {
 
 class Scheduler;
 
-// A worker's private stacks of free goroutine records (Go: p.gFree) and of free goroutine
-// stacks (Go: the per-P stack cache), refilled from and spilled to RuntimeCore's shared free
-// list and stack pool kBatch at a time, most recently freed on top.
+// The top of one LIFO of free items (records or stacks) kept by a worker, most recently freed
+// on top; the rest of the LIFO is shared (RuntimeCore's list or pool), kBatch at a time.
+template <class T>
+struct FreeStackTop {
+  static constexpr int kCapacity = 64;
+  static constexpr int kBatch = 32;
+  T items[kCapacity];
+  int n = 0;
+
+  bool empty() const { return n == 0; }
+  bool full() const { return n == kCapacity; }
+  T pop() { return items[--n]; }
+  void push(const T& item) { items[n++] = item; }
+  // spillColdest() hands the kBatch least recently freed items to toShared(items, kBatch),
+  // oldest first, and keeps the rest in order.
+  template <class Sink>
+  void spillColdest(Sink&& toShared) {
+    toShared(static_cast<const T*>(items), kBatch);
+    std::copy(items + kBatch, items + n, items);
+    n -= kBatch;
+  }
+};
+
+// A worker's free goroutine records (Go: p.gFree) and free goroutine stacks (Go: the per-P
+// stack cache).
 //
 // Records and stacks are kept apart because a goroutine needs a stack only once it runs:
 // goroutines spawned faster than they run (a loop of `go`, on one worker, spawns them all
@@ -48,12 +71,8 @@ class Scheduler;
 // goroutines touched a stack page of its own, a TLB and cache miss that was half the cost of
 // its spawn and exit, and held 4 KiB of memory until it exited.
 struct GFreeCache {
-  static constexpr int kCapacity = 64;
-  static constexpr int kBatch = 32;
-  G* gs[kCapacity];
-  int n = 0;
-  Stack stacks[kCapacity];
-  int nStacks = 0;
+  FreeStackTop<G*> gs;
+  FreeStackTop<Stack> stacks;
 };
 
 class RuntimeCore {
@@ -134,6 +153,7 @@ class RuntimeCore {
   void putFreeG(G& g);
   [[gnu::noinline]] G* takeFreeGShared(GFreeCache* cache);
   [[gnu::noinline]] void putFreeGShared(G& g, GFreeCache* cache);
+  void releaseFreeGs(G* const* gs, int count);
   Stack takeStack();
   void putStack(const Stack& s);
   [[gnu::noinline]] Stack takeStackShared(GFreeCache* cache);
