@@ -58,11 +58,13 @@ struct G {
   Task body;
 
   FiberContext ctx;  // saved context while not running
-  Stack stack;       // empty until the first run, and again once released
+  Stack stack;  // empty until the first run, and again once released
+  // Started: has been given its stack and first frame, to be switched to (startG). A
+  // never-started G is not unwound.
+  bool started() const { return static_cast<bool>(stack); }
   // The scheduler context that last resumed this G; it switches back there. Written by the
   // resumer before every switch in (a G may resume on a different worker each time).
   FiberContext* returnTo = nullptr;
-  bool started = false;  // has a stack and has been switched to (never-started Gs are not unwound)
 
   std::atomic<GState> state{GState::kIdle};
   WaitReason waitReason = WaitReason::kNone;  // written by the G itself before parking

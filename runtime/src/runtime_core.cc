@@ -157,7 +157,6 @@ G* RuntimeCore::newG(Task&& body, std::string&& name, std::source_location spawn
   g->selectDone.store(0, std::memory_order_relaxed);
   g->unwinding = false;
   g->abandoned = false;
-  g->started = false;
   g->schedLink = nullptr;
   g->state.store(GState::kRunnable, std::memory_order_release);
   raceGoStart(*g);
@@ -282,7 +281,6 @@ void RuntimeCore::putStackShared(const Stack& s, GFreeCache* cache) {
 }
 
 void RuntimeCore::startG(G& g) {
-  g.started = true;
   g.stack = takeStack();
   g.ctx.prepare(g.stack.low, g.stack.size, &RuntimeCore::goroutineEntry, &g);
 }
@@ -321,7 +319,7 @@ void RuntimeCore::recycle(G& g) {
 
 G& RuntimeCore::resume(G& g, FiberContext& here) {
   g.returnTo = &here;
-  if (!g.started) startG(g);
+  if (!g.started()) startG(g);
   g.state.store(GState::kRunning, std::memory_order_relaxed);
   setCurrentG(&g);
   FiberContext::switchTo(here, g.ctx);
@@ -531,7 +529,7 @@ void RuntimeCore::unwindLeaked() {
     }
   }
   for (G* g : live) {
-    if (!g->started) {
+    if (!g->started()) {
       releaseG(*g);
       continue;
     }

@@ -87,10 +87,9 @@ class RuntimeCore {
   // hands it to Scheduler::spawn.
   G* newG(Task&& body, std::string&& name, std::source_location spawnSite);
   // startG() is for a scheduler about to switch to a goroutine that has not run yet
-  // (!g.started): it marks it started and gives it a stack (the calling worker's warmest) and
-  // its first frame. A scheduler that releases an exiting goroutine before switching away
-  // from its stack must start the next one first, or the next one could be given the stack
-  // it is leaving from.
+  // (!g.started()): it gives it a stack (the calling worker's warmest) and its first frame.
+  // A scheduler that releases an exiting goroutine before switching away from its stack must
+  // start the next one first, or the next one could be given the stack it is leaving from.
   void startG(G& g);
 
   // resume() switches from the scheduler context `here` into `g` and returns the goroutine

@@ -137,7 +137,7 @@ G* DeterministicScheduler::chooseAmong() {
 
 void DeterministicScheduler::enter(G& g) {
   g.returnTo = &ctx_;
-  if (!g.started) rt_.startG(g);
+  if (!g.started()) rt_.startG(g);
   g.state.store(GState::kRunning, std::memory_order_relaxed);
   current_ = &g;
   setCurrentG(&g);

@@ -217,7 +217,7 @@ void WorkStealScheduler::execute(Worker& w, G* g) {
   if (!self.stack.canaryIntact()) [[unlikely]] fatalStackOverflow(self);
   next->directFrom = &self;
   next->returnTo = self.returnTo;
-  if (!next->started) rt_.startG(*next);
+  if (!next->started()) rt_.startG(*next);
   next->state.store(GState::kRunning, std::memory_order_relaxed);
   setCurrentG(next);
   FiberContext::switchTo(self.ctx, next->ctx);
