@@ -86,24 +86,15 @@ class RunQueue {
   }
 
   // stealInto() moves about half of this queue to `dst` (which must be the thief's own, empty
-  // queue) and returns one G to run, or null. Takes runnext only if stealNext and the queue is
-  // otherwise empty.
-  G* stealInto(RunQueue& dst, bool stealNext) {
+  // queue) and returns one G to run, or null. Never takes runnext (see stealNext()).
+  G* stealInto(RunQueue& dst) {
     std::uint32_t dt = dst.tail_.load(std::memory_order_relaxed);
     for (;;) {
       std::uint32_t h = head_.load(std::memory_order_acquire);
       std::uint32_t t = tail_.load(std::memory_order_acquire);
       std::uint32_t n = t - h;
       n = n - n / 2;
-      if (n == 0) {
-        if (!stealNext) return nullptr;
-        G* next = runnext_.load(std::memory_order_relaxed);
-        if (next == nullptr) return nullptr;
-        if (runnext_.compare_exchange_strong(next, nullptr, std::memory_order_acquire)) {
-          return next;
-        }
-        continue;
-      }
+      if (n == 0) return nullptr;
       if (n > kSize / 2) continue;  // inconsistent h and t: retry
       for (std::uint32_t i = 0; i < n; ++i) {
         G* g = slots_[(h + i) % kSize].load(std::memory_order_relaxed);
@@ -118,6 +109,14 @@ class RunQueue {
         return run;
       }
     }
+  }
+
+  // A thief takes runnext in two steps, with a back-off between them: peekNext() sees what is
+  // there, stealNext(seen) takes it only if it is still there (the owner may have run it, and
+  // put another there, meanwhile: then the CAS fails and the thief leaves that one too).
+  G* peekNext() const { return runnext_.load(std::memory_order_relaxed); }
+  bool stealNext(G* seen) {
+    return runnext_.compare_exchange_strong(seen, nullptr, std::memory_order_acquire);
   }
 
   bool empty() const {

@@ -1,9 +1,10 @@
 // WorkStealScheduler: the production M:N scheduler (Go: proc.go's schedule/findrunnable, marl's
 // Worker). N OS threads ("workers", the calling thread being worker 0), each with a RunQueue;
 // a mutex-protected global queue for overflow and for readies from outside any worker; idle
-// workers steal half of a random victim's queue, spin briefly, then sleep on a condition
-// variable (a futex round trip costs 8-17 us here, so waking a sleeper is kept off the hand-off
-// path: a G readied into runnext by a goroutine that is about to block does not wake anyone;
+// workers steal half of a random victim's queue (its runnext only after a back-off, as Go's
+// runqgrab does: see stealFrom()), spin briefly, then sleep on a condition variable (a futex
+// round trip costs 8-17 us here, so waking a sleeper is kept off the hand-off path: a G
+// readied into runnext by a goroutine that is about to block does not wake anyone;
 // instead, while any worker is busy, an idle worker's sleep is bounded, see sleepIdle()).
 //
 // Deadlock detection (Go: checkdead): active_ counts goroutines that are runnable or running
