@@ -91,8 +91,8 @@ class Scheduler {
 
   // ready() moves a kWaiting goroutine to kRunnable. Callable from any thread, inside or
   // outside a goroutine, but never with a channel or semaphore lock held. `handoff`: the
-  // caller just handed it a value and is likely to block soon, so run it next on this worker
-  // (Go: runqput with next=true).
+  // caller just handed it a value and is likely to block soon, so that g will run next on
+  // this worker without anybody else being woken for it.
   virtual void ready(G& g, bool handoff) = 0;
 
   // parkDirect()/yieldDirect(): a scheduler may take over a park (self.commit and

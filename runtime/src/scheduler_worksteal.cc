@@ -15,8 +15,12 @@ namespace weft::internal {
 
 namespace {
 constexpr Nanos kNever = std::numeric_limits<Nanos>::max();
-// Steal attempts over all victims before a spinning worker gives up and sleeps (a few us).
-constexpr int kSpinRounds = 64;
+// Steal attempts over all victims before a spinning worker gives up and sleeps (Go: stealTries
+// in stealWork). Go's 4, not more: a worker that keeps spinning steals every goroutine the
+// others ready at once, so goroutines that share a lock spread over the workers and every
+// operation on it crosses cores. 64 rounds (with the wake-ups below going to the queue's tail)
+// made the read-mostly RWMutex on two workers 57-76 ns an operation, 4 rounds and runnext 27.
+constexpr int kSpinRounds = 4;
 // Every kGlobalCheckInterval schedules a worker looks at the global queue first, then at the
 // head of its local queue before runnext, so that neither a busy local queue nor a chain of
 // hand-offs through runnext can starve them (Go: schedtick % 61 for the global queue; Go bounds
@@ -275,13 +279,14 @@ void WorkStealScheduler::ready(G& g, bool handoff) {
   auto* w = static_cast<Worker*>(currentWorkerFor(this));
   if (w == nullptr) {
     pushGlobal(&g);
-  } else if (handoff) {
-    if (G* displaced = w->runq.setNext(&g)) pushLocal(*w, displaced);
-    // The readier is about to block and this worker will run g next: waking a sleeper would
-    // only cost a futex round trip for nothing, unless other work is already queued here.
-    if (w->runq.size() == 0) return;
   } else {
-    pushLocal(*w, &g);
+    // Into runnext, as Go's goready does: g runs next on this worker, caches warm, and the
+    // idle workers, which take runnext only after a back-off, leave it there. The previous
+    // runnext goes to the queue's tail, where they may take it at once.
+    if (G* displaced = w->runq.setNext(&g)) pushLocal(*w, displaced);
+    // A hand-off's readier is about to block and this worker will run g next: waking a
+    // sleeper would only cost a futex round trip for nothing, unless other work is queued.
+    if (handoff && w->runq.size() == 0) return;
   }
   wakeIfNoneSpinning();
 }
