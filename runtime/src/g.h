@@ -105,8 +105,9 @@ struct G {
 };
 
 // currentG() is the goroutine running on this OS thread, or null outside any goroutine.
-// Not inlined on purpose: a goroutine may resume on another OS thread after any switch, so the
-// address of a thread_local must never be cached across one (see the style guide, marl note).
+// Not inlined on purpose (gnu::noinline, which link-time optimisation respects too): a goroutine
+// may resume on another OS thread after any switch, so the address of a thread_local must never
+// be cached across one (see the style guide, marl note).
 G* currentG() noexcept;
 // Async-signal-safe variant for the stack overflow handler.
 G* currentGForSignal() noexcept;

@@ -44,9 +44,11 @@ std::string shortLocation(const std::source_location& loc) {
 
 // Never instrumented: under ThreadSanitizer the goroutines sharing a thread are unordered, so
 // their reads of this thread-local would race with the thread's own TLS initialization.
-[[gnu::no_sanitize_thread]] G* currentG() noexcept { return tCurrentG; }
-[[gnu::no_sanitize_thread]] G* currentGForSignal() noexcept { return tCurrentG; }
-[[gnu::no_sanitize_thread]] void setCurrentG(G* g) noexcept { tCurrentG = g; }
+// Never inlined (g.h): inlined into a caller that parks in between, the thread-local's address
+// could be computed once and used on two threads.
+[[gnu::no_sanitize_thread, gnu::noinline]] G* currentG() noexcept { return tCurrentG; }
+[[gnu::no_sanitize_thread, gnu::noinline]] G* currentGForSignal() noexcept { return tCurrentG; }
+[[gnu::no_sanitize_thread, gnu::noinline]] void setCurrentG(G* g) noexcept { tCurrentG = g; }
 
 const char* toString(GState s) {
   switch (s) {
