@@ -34,8 +34,9 @@ endif()
 # Link-time optimisation of the libraries. A visible operation crosses several of the runtime's
 # files (a Mutex's hook in sync.cc, the scheduling point in park.h and the deterministic
 # scheduler, the strategy in the harness, the park in sema.cc and park.cc); inlining across them
-# and devirtualising the scheduler and strategy calls made the explorer 10-14% faster (3
-# alternated runs of bench/explorer_bench), for ~4 s more per executable linked. Their objects
+# and devirtualising the scheduler and strategy calls made the explorer 5-10% faster (5
+# alternated runs of bench/explorer_bench), for ~4 s more per executable linked. (What must not
+# be inlined says so with an attribute, which LTO respects: currentG(), FiberContext::switchTo.) Their objects
 # then hold GCC's intermediate code only, so every executable that links them is link-time
 # optimised by the compiler's linker plugin, with or without -flto of its own.
 #
