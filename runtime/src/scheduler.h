@@ -133,8 +133,10 @@ class Scheduler {
   // deterministic mode can record and replay it.
   virtual std::uint64_t randomU64() = 0;
 
-  // Number of worker threads (1 in deterministic mode).
-  virtual int workers() const = 0;
+  // spinMayPay(): whether a goroutine that finds a lock held should spin a little before it
+  // parks (Go: sync_runtime_canSpin). Only when the holder may be running on another worker
+  // and nothing else waits to run on this one; never in deterministic mode.
+  virtual bool spinMayPay() = 0;
 
   // The calling thread's private cache of free goroutine records, if this scheduler keeps
   // one per worker and the caller is one of its workers; null otherwise. A scheduler with one

@@ -63,7 +63,7 @@ class DeterministicScheduler final : public Scheduler {
     if (log_ != nullptr) log_->recordRandom(v);
     return v;
   }
-  int workers() const override { return 1; }
+  bool spinMayPay() override { return false; }  // spinning there only wastes steps
   // The race hooks (race.cc) report edges and accesses here: null when nobody listens.
   sim::Observer* observer() override { return edgeObserver_; }
 

@@ -49,7 +49,7 @@ class WorkStealScheduler final : public Scheduler {
   void addTimer(TimerNode& t) override;
   bool removeTimer(TimerNode& t) override;
   std::uint64_t randomU64() override;
-  int workers() const override { return static_cast<int>(workers_.size()); }
+  bool spinMayPay() override;
   GFreeCache* workerGFreeCache() override;
 
  private:

@@ -31,11 +31,10 @@ bool syncUnwinding() {
 void syncPanic(const char* goText) { panicWith(goText); }
 
 bool syncCanSpin(int iteration) {
-  // Go's sync_runtime_canSpin: a few rounds, only with other workers that could release the
-  // lock meanwhile, never in deterministic mode (spinning there is just wasted steps).
+  // Go's sync_runtime_canSpin: a few rounds, and only when the scheduler says it may pay.
   if (iteration >= 4) return false;
   G* g = currentG();
-  return g != nullptr && !g->sched->interceptsOps() && g->sched->workers() > 1;
+  return g != nullptr && g->sched->spinMayPay();
 }
 void syncSpin() {
   for (int i = 0; i < 30; ++i) {
