@@ -49,6 +49,7 @@ struct WorkStealScheduler::Worker {
   bool spinning = false;
   GFreeCache gFree;  // touched only by this worker's thread
   Nanos idleRecheck = kIdleRecheckMin;  // this worker's current bound on an idle sleep
+  std::int64_t activeDelta = 0;  // this worker's changes to active_ not yet added (see .h)
 
   std::mutex sleepMu;
   std::condition_variable sleepCv;
@@ -166,7 +167,7 @@ void WorkStealScheduler::execute(Worker& w, G* g) {
     switch (g->switchReason) {
       case SwitchReason::kPark:
         if (!RuntimeCore::commitPark(*g)) continue;  // commit said: don't sleep after all
-        becameInactive();
+        becameInactive(w);
         return;
       case SwitchReason::kYield:
         g->state.store(GState::kRunnable, std::memory_order_relaxed);
@@ -180,7 +181,7 @@ void WorkStealScheduler::execute(Worker& w, G* g) {
         const bool wasMain = g == main_;
         rt_.finishExit(*g);
         if (wasMain) mainExited_.store(true, std::memory_order_seq_cst);
-        becameInactive();
+        becameInactive(w);
         return;
       }
     }
@@ -260,7 +261,7 @@ void WorkStealScheduler::finishDirectSwitch(G& from) {
   Worker& w = *static_cast<Worker*>(currentWorkerFor(this));
   if (from.switchReason == SwitchReason::kPark) {
     if (RuntimeCore::commitPark(from)) {
-      becameInactive();
+      becameInactive(w);
       return;
     }
     // The commit cancelled the park: the goroutine runs again, after this one.
@@ -275,8 +276,9 @@ void WorkStealScheduler::finishDirectSwitch(G& from) {
 
 void WorkStealScheduler::spawn(G& g) {
   g.sched = this;
-  active_.fetch_add(1, std::memory_order_relaxed);
-  if (auto* w = static_cast<Worker*>(currentWorkerFor(this))) {
+  auto* w = static_cast<Worker*>(currentWorkerFor(this));
+  addActive(w, 1);
+  if (w != nullptr) {
     pushLocal(*w, &g);
   } else {
     pushGlobal(&g);
@@ -289,8 +291,8 @@ void WorkStealScheduler::ready(G& g, bool handoff) {
   if (!g.state.compare_exchange_strong(expected, GState::kRunnable, std::memory_order_acq_rel)) {
     checkFailed("ready() of a goroutine that is not waiting", std::source_location::current());
   }
-  active_.fetch_add(1, std::memory_order_relaxed);
   auto* w = static_cast<Worker*>(currentWorkerFor(this));
+  addActive(w, 1);
   if (w == nullptr) {
     pushGlobal(&g);
   } else {
@@ -456,10 +458,14 @@ G* WorkStealScheduler::findRunnable(Worker& w) {
 }
 
 void WorkStealScheduler::sleepIdle(Worker& w) {
+  bool everyoneIdle = false;
   {
     std::lock_guard lock(idleMu_);
+    active_.fetch_add(w.activeDelta, std::memory_order_relaxed);
+    w.activeDelta = 0;
     idle_.push_back(&w);
-    nIdle_.fetch_add(1, std::memory_order_seq_cst);
+    everyoneIdle = nIdle_.fetch_add(1, std::memory_order_seq_cst) + 1 ==
+                   static_cast<int>(workers_.size());
   }
   sanitizer::fullFence();
   // Re-check after publishing ourselves as idle: a producer that pushed before seeing us idle
@@ -477,6 +483,13 @@ void WorkStealScheduler::sleepIdle(Worker& w) {
     std::lock_guard lock(w.sleepMu);
     w.wakeup = false;
     return;
+  }
+  if (everyoneIdle) {
+    checkEveryoneAsleep();
+    if (stop_.load(std::memory_order_seq_cst)) {
+      withdraw();
+      return;
+    }
   }
   Nanos when = nextWhen_.load(std::memory_order_acquire);
   // Go's sysmon, in its smallest form. A goroutine readied as a hand-off goes to its readier's
@@ -559,7 +572,6 @@ void WorkStealScheduler::runDueTimers(Nanos now) {
     // under the other firing).
     t->stopWhileFiring = false;
     t->firing.store(true, std::memory_order_relaxed);
-    active_.fetch_add(1, std::memory_order_relaxed);  // under timerMu_: see invariants
     nextWhen_.store(timers_.empty() ? kNever : timers_.top()->when, std::memory_order_release);
     lock.unlock();
     t->fire(*t, now);
@@ -576,7 +588,6 @@ void WorkStealScheduler::runDueTimers(Nanos now) {
     } else {
       releaseTimer(*t);
     }
-    becameInactive();
     lock.lock();
   }
   nextWhen_.store(timers_.empty() ? kNever : timers_.top()->when, std::memory_order_release);
@@ -584,14 +595,26 @@ void WorkStealScheduler::runDueTimers(Nanos now) {
 
 // ---- deadlock detection ---------------------------------------------------------------------
 
-void WorkStealScheduler::becameInactive() {
-  if (active_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+void WorkStealScheduler::addActive(Worker* w, std::int64_t delta) {
+  if (w != nullptr) {
+    w->activeDelta += delta;
+  } else {
+    active_.fetch_add(delta, std::memory_order_relaxed);
+  }
+}
+
+void WorkStealScheduler::becameInactive(Worker& w) { --w.activeDelta; }
+
+// Run by the worker whose entry into idle_ made it hold every worker: no goroutine runs and
+// every count is in active_ (see the invariants).
+void WorkStealScheduler::checkEveryoneAsleep() {
+  if (active_.load(std::memory_order_acquire) != 0) return;
   if (mainExited_.load(std::memory_order_seq_cst)) {
     stopAll();  // drained: everyone left is blocked (leaked) or gone
     return;
   }
   std::unique_lock lock(timerMu_);
-  if (active_.load(std::memory_order_acquire) != 0 || !timers_.empty()) return;
+  if (!timers_.empty()) return;
   lock.unlock();
   if (stop_.load(std::memory_order_acquire) || rt_.failed()) return;
   declareDeadlock();
