@@ -19,6 +19,40 @@ bool parkCommitUnlock(G&, void* lock) {
   static_cast<SpinLock*>(lock)->unlock();
   return true;
 }
+
+// Small channels (header and buffer within kCachedBytes: an unbuffered channel, or a capacity-1
+// channel of a word, such as time.After's) are recycled through a per-thread cache of blocks,
+// as Go's allocator serves an hchan from its per-P size-class cache: glibc's malloc and free
+// were a third of the instructions of a make + send + receive + release. A block goes back to
+// the cache of the thread that releases the channel and only that thread reuses it. Not under
+// AddressSanitizer, which must see every channel freed to catch a use after the last release,
+// nor under ThreadSanitizer, which would check a cached block's final free at thread exit
+// against the goroutines' accesses, ordered only by the runtime's hidden synchronization.
+constexpr std::size_t kCachedBytes = 192;
+constexpr int kCachedBlocks = 64;  // per thread; beyond that a block goes back to malloc
+struct ChanBlockCache {
+  struct Block {
+    Block* next;
+  };
+  Block* top = nullptr;
+  int count = 0;
+  ~ChanBlockCache() {
+    while (top != nullptr) {
+      Block* b = top;
+      top = b->next;
+      ::operator delete(static_cast<void*>(b));
+    }
+  }
+};
+// Out of line: a goroutine may run on another thread after any switch (g.h, currentG).
+[[gnu::noinline]] ChanBlockCache& chanBlockCache() {
+  thread_local ChanBlockCache cache;
+  return cache;
+}
+bool cacheable(std::size_t bytes, std::size_t align) {
+  return !sanitizer::kAsan && !sanitizer::kTsan && bytes <= kCachedBytes &&
+         align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+}
 }  // namespace
 
 Waiter* WaitQueue::dequeue() {
@@ -47,12 +81,32 @@ ChanCore::ChanCore(const ElemOps& ops, std::size_t capacity, unsigned char* buf,
 // whole rest of a make, send, receive and release of a small channel.
 void* ChanCore::allocate(std::size_t bytes, std::size_t elemAlign) {
   const std::size_t align = std::max(alignof(ChanCore), elemAlign);
+  if (cacheable(bytes, align)) {
+    ChanBlockCache& cache = chanBlockCache();
+    if (ChanBlockCache::Block* b = cache.top) {
+      cache.top = b->next;
+      --cache.count;
+      return b;
+    }
+    return ::operator new(kCachedBytes);
+  }
   if (align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) return ::operator new(bytes);
   return ::operator new(bytes, std::align_val_t(align));
 }
 
-void ChanCore::deallocate(ChanCore* c, std::size_t elemAlign) noexcept {
+void ChanCore::deallocate(ChanCore* c, std::size_t bytes, std::size_t elemAlign) noexcept {
   const std::size_t align = std::max(alignof(ChanCore), elemAlign);
+  if (cacheable(bytes, align)) {
+    ChanBlockCache& cache = chanBlockCache();
+    if (cache.count < kCachedBlocks) {
+      auto* b = ::new (static_cast<void*>(c)) ChanBlockCache::Block{cache.top};
+      cache.top = b;
+      ++cache.count;
+      return;
+    }
+    ::operator delete(static_cast<void*>(c));
+    return;
+  }
   if (align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
     ::operator delete(static_cast<void*>(c));
   } else {
@@ -66,10 +120,8 @@ ChanCore* ChanCore::make(const ElemOps& ops, std::int64_t capacity, std::source_
       static_cast<std::uint64_t>(capacity) > kMaxBufferBytes / std::max<std::size_t>(ops.size, 1)) {
     panicWith("makechan: size out of range");
   }
-  // One allocation for the header and the buffer, the buffer aligned for the element.
+  void* mem = allocate(allocationBytes(ops, static_cast<std::size_t>(capacity)), ops.align);
   const std::size_t header = (sizeof(ChanCore) + ops.align - 1) / ops.align * ops.align;
-  const std::size_t bytes = header + static_cast<std::size_t>(capacity) * ops.size;
-  void* mem = allocate(bytes, ops.align);
   auto* buf = static_cast<unsigned char*>(mem) + header;
   auto* c = ::new (mem) ChanCore(ops, static_cast<std::size_t>(capacity), buf, site);
   schedulePoint(OpKind::kChanMake, c, &c->site_);
@@ -85,8 +137,9 @@ void ChanCore::release() noexcept {
     ops_.destroy(slot((recvx_ + i) % cap_));
   }
   const std::size_t align = ops_.align;
+  const std::size_t bytes = allocationBytes(ops_, cap_);
   this->~ChanCore();
-  deallocate(this, align);
+  deallocate(this, bytes, align);
 }
 
 // Memory ordering (Go's racenotify): every pass through a buffer slot is an acquire-release of

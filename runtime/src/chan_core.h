@@ -59,8 +59,13 @@ class ChanCore {
   ChanCore(const ElemOps& ops, std::size_t capacity, unsigned char* buf, std::source_location s);
   ~ChanCore() = default;
 
+  // One allocation holds the header and the buffer, the buffer aligned for the element.
+  static std::size_t allocationBytes(const ElemOps& ops, std::size_t capacity) {
+    const std::size_t header = (sizeof(ChanCore) + ops.align - 1) / ops.align * ops.align;
+    return header + capacity * ops.size;
+  }
   static void* allocate(std::size_t bytes, std::size_t elemAlign);
-  static void deallocate(ChanCore* c, std::size_t elemAlign) noexcept;
+  static void deallocate(ChanCore* c, std::size_t bytes, std::size_t elemAlign) noexcept;
 
   void* slot(std::size_t i) const noexcept { return buf_ + i * ops_.size; }
   // Race-detector addresses (Go: c.raceaddr() and chanbuf(c, i)): the channel itself stands for
