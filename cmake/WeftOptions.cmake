@@ -35,10 +35,10 @@ endif()
 # files (a Mutex's hook in sync.cc, the scheduling point in park.h and the deterministic
 # scheduler, the strategy in the harness, the park in sema.cc and park.cc); inlining across them
 # and devirtualising the scheduler and strategy calls made the explorer 5-10% faster (5
-# alternated runs of bench/explorer_bench), for ~4 s more per executable linked. (What must not
-# be inlined says so with an attribute, which LTO respects: currentG(), FiberContext::switchTo.) Their objects
-# then hold GCC's intermediate code only, so every executable that links them is link-time
-# optimised by the compiler's linker plugin, with or without -flto of its own.
+# alternated runs of bench/explorer_bench), for ~4 s more per executable linked. What must not
+# be inlined says so with an attribute, which LTO respects (currentG(), FiberContext::switchTo).
+# The libraries' objects then hold GCC's intermediate code only, so every executable that links
+# them is link-time optimised by the compiler's linker plugin, with or without -flto of its own.
 #
 # GCC caps inlining by the growth of the whole unit (--param inline-unit-growth, 40% by default,
 # read from the compile options). One file is a small unit; under LTO the unit is the whole

@@ -121,8 +121,7 @@ ChanCore* ChanCore::make(const ElemOps& ops, std::int64_t capacity, std::source_
     panicWith("makechan: size out of range");
   }
   void* mem = allocate(allocationBytes(ops, static_cast<std::size_t>(capacity)), ops.align);
-  const std::size_t header = (sizeof(ChanCore) + ops.align - 1) / ops.align * ops.align;
-  auto* buf = static_cast<unsigned char*>(mem) + header;
+  auto* buf = static_cast<unsigned char*>(mem) + headerBytes(ops);
   auto* c = ::new (mem) ChanCore(ops, static_cast<std::size_t>(capacity), buf, site);
   schedulePoint(OpKind::kChanMake, c, &c->site_);
   return c;

@@ -60,9 +60,11 @@ class ChanCore {
   ~ChanCore() = default;
 
   // One allocation holds the header and the buffer, the buffer aligned for the element.
+  static std::size_t headerBytes(const ElemOps& ops) {
+    return (sizeof(ChanCore) + ops.align - 1) / ops.align * ops.align;
+  }
   static std::size_t allocationBytes(const ElemOps& ops, std::size_t capacity) {
-    const std::size_t header = (sizeof(ChanCore) + ops.align - 1) / ops.align * ops.align;
-    return header + capacity * ops.size;
+    return headerBytes(ops) + capacity * ops.size;
   }
   static void* allocate(std::size_t bytes, std::size_t elemAlign);
   static void deallocate(ChanCore* c, std::size_t bytes, std::size_t elemAlign) noexcept;
